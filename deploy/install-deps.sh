@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what mockloop needs to build, run and test, from Debian 12 packages
+# only. Idempotent: packages already present are skipped, and apt is not
+# touched at all when nothing is missing.
+#
+#   deploy/install-deps.sh            build + run + unit/integration tests
+#   deploy/install-deps.sh --browser  also chromium + node, for the web e2e tests
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libboost1.81-dev          # Asio + Beast (header-only parts, plus Boost.System)
+  protobuf-compiler libprotobuf-dev
+  libspdlog-dev libfmt-dev
+  libsqlite3-dev
+  libgtest-dev libgmock-dev googletest
+  libbenchmark-dev
+  curl ca-certificates
+)
+if [[ "${1:-}" == "--browser" ]]; then
+  packages+=(chromium nodejs)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

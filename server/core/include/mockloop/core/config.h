@@ -1,0 +1,86 @@
+// Every limit and setting of the server, in one place.
+//
+// Each field's default is the embedded default a newcomer runs with; each
+// can be set by a flag (--max-frame-bytes 65536) or a line in the config
+// file (max_frame_bytes = 65536). Flags override the file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace mockloop {
+
+struct server_config {
+  // ---- where
+  std::string host = "127.0.0.1";  // loopback by default; put nginx in front for the world
+  uint16_t port = 8080;            // 0 picks a free port and logs it
+  std::string data_dir = "mockloop-data";  // SQLite store; created if missing
+  std::string scenarios_dir = "scenarios"; // *.textproto scenario library
+  std::string web_root = "client/web";     // static files for the browser client
+  std::string config_file;                 // optional key = value file
+
+  // ---- process
+  uint32_t threads = 0;  // I/O threads; 0 = one per core
+
+  // ---- WebSocket limits
+  // Largest frame or message a client may send (Beast read_message_max);
+  // bigger closes the connection with 1009. Our largest request is a
+  // scorecard with evidence text, a few KiB; 64 KiB leaves headroom.
+  uint32_t max_frame_bytes = 64 * 1024;
+  // Time from TCP accept to a finished WebSocket upgrade, and for the
+  // closing handshake (Beast timeout::handshake_timeout).
+  uint32_t ws_handshake_timeout_ms = 10'000;
+  // Time from the upgrade to the client's Hello; a silent socket is closed
+  // with 1008 so half-open connections do not pile up.
+  uint32_t hello_timeout_ms = 10'000;
+  // No data from the client for this long closes the connection. Beast pings
+  // at half of it, so a live but quiet browser tab is kept (timeout::idle).
+  uint32_t idle_timeout_ms = 60'000;
+  // Bytes queued for one client beyond what the socket took. A client over
+  // this is a slow consumer: closed with 1013 and counted. 1 MiB is minutes
+  // of ticks and state for a room, so only a stuck client reaches it.
+  uint32_t max_queue_bytes = 1024 * 1024;
+  // After a slow consumer's close frame is queued, how long it gets to read
+  // it before the TCP connection is cut.
+  uint32_t close_grace_ms = 2'000;
+  // Sustained messages per second a client may send, with a burst of the
+  // same size (token bucket). A person clicks a few times a second at most.
+  uint32_t messages_per_second = 20;
+  // WebSocket sessions at once; the next upgrade gets HTTP 503. Sized for a
+  // 2-core node, well below the 20,000 open files a process may hold here.
+  uint32_t max_connections = 18'000;
+
+  // ---- HTTP limits
+  uint32_t http_body_limit = 16 * 1024;  // bytes; no endpoint takes a large body
+  uint32_t http_timeout_ms = 30'000;     // whole-request read/write deadline
+
+  // ---- shutdown
+  // On SIGINT/SIGTERM, how long clients get to answer the going-away close.
+  uint32_t shutdown_grace_ms = 3'000;
+
+  std::string log_level = "info";  // trace, debug, info, warn, error
+};
+
+struct config_result {
+  std::optional<server_config> config;  // set on success
+  std::string error;                    // set on failure
+  bool help = false;                    // --help was asked for
+  // Flags that are commands rather than settings (e.g. --check-scenarios DIR).
+  std::vector<std::pair<std::string, std::string>> commands;
+};
+
+// Parses argv, reading --config FILE first so that flags override it.
+config_result parse_config(int argc, const char* const* argv);
+
+// Applies one "key = value" setting; returns an error message or empty.
+std::string apply_setting(server_config& cfg, std::string_view key, std::string_view value);
+
+// Parses a config file's text (key = value lines, # comments).
+std::string apply_config_text(server_config& cfg, std::string_view text, std::string_view file_name);
+
+std::string usage_text();
+
+}  // namespace mockloop

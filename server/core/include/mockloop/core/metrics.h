@@ -1,0 +1,43 @@
+// Process-wide counters, exported at GET /metrics in Prometheus text format.
+// Relaxed atomics: they are statistics, not synchronisation.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "mockloop/v1/wire.pb.h"
+
+namespace mockloop {
+
+struct metrics {
+  std::atomic<int64_t> connections{0};          // open WebSocket sessions (gauge)
+  std::atomic<uint64_t> connections_total{0};   // accepted upgrades
+  std::atomic<uint64_t> connections_refused{0}; // upgrades refused (limit, bad subprotocol, shutdown)
+  std::atomic<int64_t> queued_bytes{0};         // outbound bytes waiting across all sessions (gauge)
+  std::atomic<uint64_t> messages_in{0};
+  std::atomic<uint64_t> messages_out{0};
+  std::atomic<uint64_t> bytes_in{0};
+  std::atomic<uint64_t> bytes_out{0};
+  std::atomic<uint64_t> slow_consumer_closes{0};
+  std::atomic<uint64_t> protocol_violation_closes{0};
+  std::atomic<uint64_t> http_requests{0};
+  // Error replies sent, by ErrorCode value.
+  std::array<std::atomic<uint64_t>, v1::ErrorCode_ARRAYSIZE> errors{};
+
+  void count_error(v1::ErrorCode code) {
+    if (code >= 0 && code < v1::ErrorCode_ARRAYSIZE) errors[code].fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+// Gauges owned by other parts of the server, sampled when /metrics is read.
+struct metrics_gauges {
+  int64_t rooms = 0;
+  int64_t queue_depth = 0;  // tickets waiting in the matchmaker
+  double uptime_seconds = 0;
+};
+
+std::string render_prometheus(const metrics& m, const metrics_gauges& g);
+
+}  // namespace mockloop

@@ -1,0 +1,148 @@
+#include "mockloop/core/protocol_session.h"
+
+namespace mockloop {
+namespace {
+
+std::optional<v1::Error> check_length(std::string_view field, const std::string& value, size_t max, bool required) {
+  v1::Error e;
+  e.set_field(std::string(field));
+  if (required && value.empty()) {
+    e.set_code(v1::ERROR_CODE_MISSING_FIELD);
+    e.set_message(std::string(field) + " is required");
+    return e;
+  }
+  if (value.size() > max) {
+    e.set_code(v1::ERROR_CODE_FIELD_TOO_LONG);
+    e.set_message(std::string(field) + " is " + std::to_string(value.size()) + " bytes; the limit is " +
+                  std::to_string(max));
+    return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+v1::ServerMessage make_error(uint32_t request_id, v1::ErrorCode code, std::string message, std::string field) {
+  v1::ServerMessage out;
+  out.set_request_id(request_id);
+  auto* e = out.mutable_error();
+  e->set_code(code);
+  e->set_message(std::move(message));
+  e->set_request_id(request_id);
+  e->set_field(std::move(field));
+  return out;
+}
+
+std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
+  switch (m.body_case()) {
+    case v1::ClientMessage::kHello: {
+      const auto& h = m.hello();
+      if (auto e = check_length("displayName", h.display_name(), 64, true)) return e;
+      if (auto e = check_length("clientName", h.client_name(), 64, false)) return e;
+      if (auto e = check_length("clientVersion", h.client_version(), 32, false)) return e;
+      if (auto e = check_length("userKey", h.user_key(), 128, false)) return e;
+      if (auto e = check_length("resumeToken", h.resume_token(), 128, false)) return e;
+      return std::nullopt;
+    }
+    case v1::ClientMessage::kPing:
+      return check_length("payload", m.ping().payload(), 1024, false);
+    case v1::ClientMessage::BODY_NOT_SET:
+      break;
+  }
+  return std::nullopt;
+}
+
+protocol_session::protocol_session(encoding enc, session_identity id, const server_config& cfg, time_point now)
+    : encoding_(enc),
+      identity_(std::move(id)),
+      max_frame_bytes_(cfg.max_frame_bytes),
+      messages_per_second_(cfg.messages_per_second),
+      limiter_(cfg.messages_per_second, cfg.messages_per_second, now) {}
+
+std::optional<close_request> protocol_session::on_hello_deadline() const {
+  if (handshaken_) return std::nullopt;
+  return close_request{close_code::policy_violation, "no Hello within the handshake timeout"};
+}
+
+protocol_session::output protocol_session::on_message(std::string_view payload, bool binary, time_point now,
+                                                      int64_t system_time_ms) {
+  output out;
+  const bool want_binary = encoding_ == encoding::binary;
+  if (binary != want_binary) {
+    out.close = close_request{close_code::unsupported_data,
+                              want_binary ? "text frame on a mockloop.v1.proto session"
+                                          : "binary frame on a mockloop.v1.json session"};
+    return out;
+  }
+
+  v1::ClientMessage m;
+  if (auto err = decode(payload, encoding_, m)) {
+    if (!handshaken_) {
+      // Until Hello we do not know it is a mockloop client at all.
+      out.close = close_request{close_code::policy_violation, "first message must be Hello"};
+      return out;
+    }
+    out.replies.push_back(make_error(m.request_id(), err->code, std::move(err->message)));
+    return out;
+  }
+
+  if (!handshaken_ && m.body_case() != v1::ClientMessage::kHello) {
+    out.close = close_request{close_code::policy_violation, "first message must be Hello"};
+    return out;
+  }
+
+  // Rate limit after the handshake so that a fresh client's Hello is never
+  // refused; the bucket starts full anyway.
+  if (handshaken_ && !limiter_.allow(now)) {
+    out.replies.push_back(make_error(m.request_id(), v1::ERROR_CODE_RATE_LIMITED,
+                                     "more than " + std::to_string(messages_per_second_) +
+                                         " messages a second; this one was dropped"));
+    return out;
+  }
+
+  if (auto e = validate_request(m)) {
+    out.replies.push_back(make_error(m.request_id(), e->code(), e->message(), e->field()));
+    return out;
+  }
+
+  switch (m.body_case()) {
+    case v1::ClientMessage::kHello:
+      return on_hello(m, system_time_ms);
+    case v1::ClientMessage::kPing: {
+      v1::ServerMessage reply;
+      reply.set_request_id(m.request_id());
+      auto* pong = reply.mutable_pong();
+      pong->set_payload(m.ping().payload());
+      pong->set_server_time_ms(system_time_ms);
+      out.replies.push_back(std::move(reply));
+      return out;
+    }
+    default:
+      out.forward = std::move(m);
+      return out;
+  }
+}
+
+protocol_session::output protocol_session::on_hello(const v1::ClientMessage& m, int64_t system_time_ms) {
+  output out;
+  if (handshaken_) {
+    out.replies.push_back(
+        make_error(m.request_id(), v1::ERROR_CODE_ALREADY_HANDSHAKEN, "this connection already sent Hello"));
+    return out;
+  }
+  handshaken_ = true;
+  hello_ = m.hello();
+  v1::ServerMessage reply;
+  reply.set_request_id(m.request_id());
+  auto* w = reply.mutable_welcome();
+  w->set_session_id(identity_.session_id);
+  w->set_resume_token(identity_.resume_token);
+  w->set_server_version(std::string(server_version));
+  w->set_server_time_ms(system_time_ms);
+  w->set_max_frame_bytes(max_frame_bytes_);
+  w->set_max_messages_per_second(messages_per_second_);
+  out.replies.push_back(std::move(reply));
+  return out;
+}
+
+}  // namespace mockloop

@@ -1,0 +1,163 @@
+#include "http_session.h"
+
+#include <fstream>
+
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include "static_files.h"
+#include "websocket_session.h"
+
+namespace mockloop {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+
+namespace {
+
+using request = http::request<http::string_body>;
+
+http::response<http::string_body> text_response(const request& req, http::status status, std::string body,
+                                                std::string_view content_type = "text/plain; charset=utf-8") {
+  http::response<http::string_body> res{status, req.version()};
+  res.set(http::field::server, "mockloop/" + std::string(server_version));
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+http::message_generator healthz(const request& req, hub& h) {
+  const auto body = fmt::format(R"({{"status":"ok","version":"{}","uptimeSeconds":{:.3f},"connections":{}}})",
+                                server_version, h.uptime_seconds(),
+                                h.metrics().connections.load(std::memory_order_relaxed));
+  return text_response(req, http::status::ok, body, "application/json");
+}
+
+http::message_generator metrics_page(const request& req, hub& h) {
+  metrics_gauges g;
+  g.uptime_seconds = h.uptime_seconds();
+  return text_response(req, http::status::ok, render_prometheus(h.metrics(), g), "text/plain; version=0.0.4");
+}
+
+http::message_generator static_file(const request& req, const std::string& root) {
+  const auto path = static_file_path(root, req.target());
+  if (!path) return text_response(req, http::status::bad_request, "illegal request target\n");
+  beast::error_code ec;
+  http::file_body::value_type body;
+  body.open(path->c_str(), beast::file_mode::scan, ec);
+  if (ec) return text_response(req, http::status::not_found, "not found: " + std::string(req.target()) + "\n");
+  const auto size = body.size();
+  if (req.method() == http::verb::head) {
+    http::response<http::empty_body> res{http::status::ok, req.version()};
+    res.set(http::field::content_type, mime_type(*path));
+    res.content_length(size);
+    res.keep_alive(req.keep_alive());
+    return res;
+  }
+  http::response<http::file_body> res{std::piecewise_construct, std::make_tuple(std::move(body)),
+                                      std::make_tuple(http::status::ok, req.version())};
+  res.set(http::field::server, "mockloop/" + std::string(server_version));
+  res.set(http::field::content_type, mime_type(*path));
+  res.content_length(size);
+  res.keep_alive(req.keep_alive());
+  return res;
+}
+
+}  // namespace
+
+http_session::http_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h)
+    : stream_(std::move(socket)), hub_(std::move(h)) {}
+
+void http_session::run() {
+  // Start on our strand: the listener's thread is not ours.
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+}
+
+void http_session::fail(beast::error_code ec, const char* what) {
+  if (ec == net::error::operation_aborted || ec == http::error::end_of_stream) return;
+  spdlog::debug("http {}: {}", what, ec.message());
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(hub_->config().http_body_limit);
+  parser_->header_limit(8 * 1024);
+  stream_.expires_after(std::chrono::milliseconds(hub_->config().http_timeout_ms));
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream) {
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  if (ec == http::error::body_limit || ec == http::error::header_limit) {
+    request req;
+    req.version(11);
+    req.keep_alive(false);
+    return do_write(text_response(req, http::status::payload_too_large, "request too large\n"));
+  }
+  if (ec) return fail(ec, "read");
+
+  auto& req = parser_->get();
+  const std::string_view target = req.target();
+  const auto path = target.substr(0, target.find('?'));
+  if (websocket::is_upgrade(req)) return upgrade();
+
+  hub_->metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
+  if (req.method() != http::verb::get && req.method() != http::verb::head)
+    return do_write(text_response(req, http::status::method_not_allowed, "only GET and HEAD are served here\n"));
+  if (path == "/healthz") return do_write(healthz(req, *hub_));
+  if (path == "/metrics") return do_write(metrics_page(req, *hub_));
+  if (path == "/ws")
+    return do_write(text_response(req, http::status::upgrade_required,
+                                  "this endpoint speaks WebSocket: subprotocol mockloop.v1.json or mockloop.v1.proto\n"));
+  return do_write(static_file(req, hub_->config().web_root));
+}
+
+void http_session::upgrade() {
+  auto& req = parser_->get();
+  const std::string_view target = req.target();
+  auto refuse = [&](http::status status, std::string why) {
+    hub_->metrics().connections_refused.fetch_add(1, std::memory_order_relaxed);
+    auto res = text_response(req, status, std::move(why));
+    res.keep_alive(false);
+    do_write(std::move(res));
+  };
+  if (target.substr(0, target.find('?')) != "/ws")
+    return refuse(http::status::not_found, "WebSocket endpoint is /ws\n");
+  const auto offered = req[http::field::sec_websocket_protocol];
+  const auto enc = negotiate_subprotocol(offered);
+  if (!enc)
+    return refuse(http::status::bad_request,
+                  "no supported subprotocol offered (got '" + std::string(offered) +
+                      "'); offer mockloop.v1.json (text frames, JSON) or mockloop.v1.proto (binary frames, protobuf)\n");
+  if (hub_->shutting_down()) return refuse(http::status::service_unavailable, "server is shutting down\n");
+  if (!hub_->try_reserve_session())
+    return refuse(http::status::service_unavailable, "server is at its connection limit; try again later\n");
+
+  // The reservation now belongs to the WebSocket session.
+  std::make_shared<websocket_session>(stream_.release_socket(), hub_, *enc)->run(parser_->release());
+}
+
+void http_session::do_write(http::message_generator msg) {
+  const bool keep_alive = msg.keep_alive();
+  beast::async_write(stream_, std::move(msg),
+                     beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec) return fail(ec, "write");
+  if (!keep_alive) {
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  do_read();
+}
+
+}  // namespace mockloop

@@ -1,0 +1,59 @@
+// Shared state of the shell (Beast's chat-multi "shared_state"): the
+// config, the counters, and the registry of live WebSocket sessions.
+// Sessions register weak pointers; anything that fans out copies the
+// pointers under the lock and sends outside it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mockloop/core/config.h"
+#include "mockloop/core/metrics.h"
+
+namespace mockloop {
+
+class websocket_session;
+
+class hub {
+ public:
+  explicit hub(server_config cfg) : config_(std::move(cfg)), started_(std::chrono::steady_clock::now()) {}
+
+  const server_config& config() const { return config_; }
+  mockloop::metrics& metrics() { return metrics_; }
+  double uptime_seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  }
+
+  // False once shutdown began or when the session limit is reached.
+  bool try_reserve_session();
+  void release_reservation();
+
+  void join(const std::string& id, const std::weak_ptr<websocket_session>& s);
+  void leave(const std::string& id);
+  size_t session_count() const;
+
+  // Strong references to every live session, taken under the lock, so the
+  // caller can act on them without holding it.
+  std::vector<std::shared_ptr<websocket_session>> sessions() const;
+
+  bool shutting_down() const { return shutting_down_.load(); }
+  void begin_shutdown() { shutting_down_.store(true); }
+
+ private:
+  const server_config config_;
+  const std::chrono::steady_clock::time_point started_;
+  mockloop::metrics metrics_;
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<uint32_t> reserved_{0};
+
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::weak_ptr<websocket_session>> sessions_;
+};
+
+}  // namespace mockloop

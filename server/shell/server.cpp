@@ -1,0 +1,98 @@
+#include "mockloop/shell/server.h"
+
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "hub.h"
+#include "listener.h"
+#include "websocket_session.h"
+
+namespace mockloop {
+
+namespace net = boost::asio;
+
+struct server::impl {
+  explicit impl(server_config cfg)
+      : hub_(std::make_shared<hub>(std::move(cfg))),
+        threads_(hub_->config().threads ? hub_->config().threads : std::max(1u, std::thread::hardware_concurrency())),
+        ioc_(static_cast<int>(threads_)),
+        signals_(ioc_),
+        drain_timer_(ioc_) {}
+
+  void begin_shutdown() {
+    net::post(ioc_, [this] {
+      if (hub_->shutting_down()) return;
+      hub_->begin_shutdown();
+      spdlog::info("shutting down: closing {} sessions", hub_->session_count());
+      if (listener_) listener_->stop();
+      signals_.cancel();
+      // Fan out outside the registry's lock.
+      for (auto& s : hub_->sessions()) s->close_going_away();
+      drain_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(hub_->config().shutdown_grace_ms);
+      wait_for_drain();
+    });
+  }
+
+  void wait_for_drain() {
+    if (hub_->session_count() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+      spdlog::info("stopped ({} sessions left unclosed)", hub_->session_count());
+      ioc_.stop();
+      return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(20));
+    drain_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) wait_for_drain();
+    });
+  }
+
+  std::shared_ptr<hub> hub_;
+  unsigned threads_;
+  net::io_context ioc_;  // declared after hub_: destroyed first, so sessions see a live hub
+  net::signal_set signals_;
+  net::steady_timer drain_timer_;
+  std::chrono::steady_clock::time_point drain_deadline_;
+  std::shared_ptr<listener> listener_;
+};
+
+server::server(server_config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+
+server::~server() = default;
+
+void server::start() {
+  const auto& cfg = impl_->hub_->config();
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(cfg.host, ec);
+  if (ec) throw std::runtime_error("--host '" + cfg.host + "' is not an IP address");
+  impl_->listener_ = std::make_shared<listener>(impl_->ioc_, net::ip::tcp::endpoint{address, cfg.port}, impl_->hub_);
+  impl_->listener_->run();
+  spdlog::info("listening on http://{}:{} (WebSocket at /ws, {} threads)", cfg.host, port(), impl_->threads_);
+}
+
+uint16_t server::port() const { return impl_->listener_ ? impl_->listener_->port() : 0; }
+
+void server::run(bool handle_signals) {
+  if (handle_signals) {
+    impl_->signals_.add(SIGINT);
+    impl_->signals_.add(SIGTERM);
+    impl_->signals_.async_wait([this](boost::system::error_code ec, int signo) {
+      if (ec) return;
+      spdlog::info("signal {} received", signo);
+      shutdown();
+    });
+  }
+  std::vector<std::thread> extra;
+  for (unsigned i = 1; i < impl_->threads_; ++i) extra.emplace_back([this] { impl_->ioc_.run(); });
+  impl_->ioc_.run();
+  for (auto& t : extra) t.join();
+}
+
+void server::shutdown() { impl_->begin_shutdown(); }
+
+const metrics& server::stats() const { return impl_->hub_->metrics(); }
+
+}  // namespace mockloop

@@ -1,0 +1,208 @@
+#include "websocket_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "random.h"
+
+namespace mockloop {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+int64_t system_time_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+websocket_session::websocket_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, encoding enc)
+    : ws_(std::move(socket)),
+      hub_(std::move(h)),
+      id_(random_hex(8)),
+      // 128-bit resume token: unguessable, and the session id is no secret.
+      core_(enc, session_identity{id_, random_hex(16)}, hub_->config(), std::chrono::steady_clock::now()),
+      hello_timer_(ws_.get_executor()),
+      close_timer_(ws_.get_executor()) {}
+
+websocket_session::~websocket_session() {
+  if (accepted_) {
+    hub_->leave(id_);
+    hub_->metrics().connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+  hub_->metrics().queued_bytes.fetch_sub(static_cast<int64_t>(queued_bytes_), std::memory_order_relaxed);
+  hub_->release_reservation();
+  spdlog::debug("[{}] session gone", id_);
+}
+
+void websocket_session::fail(beast::error_code ec, const char* what) {
+  // Aborted: we cancelled it. Closed: the peer finished the close handshake.
+  if (ec == net::error::operation_aborted || ec == websocket::error::closed) return;
+  if (ec == websocket::error::message_too_big || ec == websocket::error::bad_frame_payload)
+    hub_->metrics().protocol_violation_closes.fetch_add(1, std::memory_order_relaxed);
+  spdlog::debug("[{}] {}: {}", id_, what, ec.message());
+}
+
+void websocket_session::run(http::request<http::string_body> req) {
+  const auto& cfg = hub_->config();
+  // The TCP stream's own deadline is replaced by the WebSocket timeouts.
+  beast::get_lowest_layer(ws_).expires_never();
+
+  websocket::stream_base::timeout t;
+  t.handshake_timeout = std::chrono::milliseconds(cfg.ws_handshake_timeout_ms);
+  t.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
+  t.keep_alive_pings = true;  // ping at idle_timeout / 2 so quiet clients stay
+  ws_.set_option(t);
+  ws_.read_message_max(cfg.max_frame_bytes);
+  ws_.binary(core_.wire_encoding() == encoding::binary);
+  // No permessage-deflate: its per-connection zlib state costs far more
+  // memory than our small messages would save.
+
+  const std::string protocol(subprotocol_name(core_.wire_encoding()));
+  ws_.set_option(websocket::stream_base::decorator([protocol](websocket::response_type& res) {
+    res.set(http::field::server, "mockloop/" + std::string(server_version));
+    res.set(http::field::sec_websocket_protocol, protocol);
+  }));
+
+  ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+}
+
+void websocket_session::on_accept(beast::error_code ec) {
+  if (ec) return fail(ec, "accept");
+  accepted_ = true;
+  hub_->metrics().connections.fetch_add(1, std::memory_order_relaxed);
+  hub_->metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
+  hub_->join(id_, weak_from_this());
+  spdlog::debug("[{}] open ({})", id_, subprotocol_name(core_.wire_encoding()));
+
+  if (hub_->shutting_down()) return do_close({close_code::going_away, "server shutting down"});
+
+  hello_timer_.expires_after(std::chrono::milliseconds(hub_->config().hello_timeout_ms));
+  hello_timer_.async_wait(beast::bind_front_handler(&websocket_session::on_hello_deadline, shared_from_this()));
+  do_read();
+}
+
+void websocket_session::on_hello_deadline(beast::error_code ec) {
+  if (ec || closing_) return;
+  if (auto why = core_.on_hello_deadline()) {
+    hub_->metrics().protocol_violation_closes.fetch_add(1, std::memory_order_relaxed);
+    do_close(std::move(*why));
+  }
+}
+
+void websocket_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+}
+
+void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
+  if (ec) return fail(ec, "read");
+  auto& m = hub_->metrics();
+  m.messages_in.fetch_add(1, std::memory_order_relaxed);
+  m.bytes_in.fetch_add(bytes, std::memory_order_relaxed);
+
+  const auto data = buffer_.cdata();
+  const std::string_view payload(static_cast<const char*>(data.data()), data.size());
+  auto out = core_.on_message(payload, ws_.got_binary(), std::chrono::steady_clock::now(), system_time_ms());
+  buffer_.consume(buffer_.size());
+
+  if (core_.handshaken()) hello_timer_.cancel();
+  for (const auto& reply : out.replies) deliver(reply);
+  if (out.forward) {
+    // The room layer is not wired in yet; say so rather than drop it.
+    deliver(make_error(out.forward->request_id(), v1::ERROR_CODE_UNAVAILABLE, "this server does not route that message yet"));
+  }
+  if (out.close) {
+    m.protocol_violation_closes.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("[{}] closing: {}", id_, out.close->reason);
+    return do_close(std::move(*out.close));
+  }
+  if (!closing_) do_read();
+}
+
+void websocket_session::deliver(const v1::ServerMessage& m) {
+  if (m.has_error()) hub_->metrics().count_error(m.error().code());
+  enqueue(std::make_shared<const std::string>(encode(m, core_.wire_encoding())));
+}
+
+void websocket_session::send(std::shared_ptr<const std::string> frame) {
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), frame = std::move(frame)]() mutable { self->enqueue(std::move(frame)); });
+}
+
+void websocket_session::close_going_away() {
+  net::post(ws_.get_executor(),
+            [self = shared_from_this()] { self->do_close({close_code::going_away, "server shutting down"}); });
+}
+
+void websocket_session::enqueue(std::shared_ptr<const std::string> frame) {
+  if (closing_ || !accepted_) return;
+  if (queued_bytes_ + frame->size() > hub_->config().max_queue_bytes) {
+    hub_->metrics().slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("[{}] slow consumer: {} bytes queued, closing", id_, queued_bytes_);
+    drop_queue(/*keep_front=*/true);  // a write is in flight iff the queue is not empty
+    return do_close({close_code::try_again_later, "slow consumer: outbound queue full"});
+  }
+  queued_bytes_ += frame->size();
+  hub_->metrics().queued_bytes.fetch_add(static_cast<int64_t>(frame->size()), std::memory_order_relaxed);
+  queue_.push_back(std::move(frame));
+  if (queue_.size() == 1) do_write();
+}
+
+void websocket_session::do_write() {
+  ws_.async_write(net::buffer(*queue_.front()),
+                  beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+}
+
+void websocket_session::on_write(beast::error_code ec, std::size_t bytes) {
+  const auto size = queue_.front()->size();
+  queue_.pop_front();
+  queued_bytes_ -= size;
+  hub_->metrics().queued_bytes.fetch_sub(static_cast<int64_t>(size), std::memory_order_relaxed);
+  if (ec) {
+    drop_queue(false);
+    return fail(ec, "write");
+  }
+  auto& m = hub_->metrics();
+  m.messages_out.fetch_add(1, std::memory_order_relaxed);
+  m.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+  if (closing_) return drop_queue(false);
+  if (!queue_.empty()) do_write();
+}
+
+// Forgets queued frames; with keep_front, not the one a write is using.
+void websocket_session::drop_queue(bool keep_front) {
+  size_t dropped = 0;
+  while (queue_.size() > (keep_front ? 1u : 0u)) {
+    dropped += queue_.back()->size();
+    queue_.pop_back();
+  }
+  queued_bytes_ -= dropped;
+  hub_->metrics().queued_bytes.fetch_sub(static_cast<int64_t>(dropped), std::memory_order_relaxed);
+}
+
+void websocket_session::do_close(close_request why) {
+  if (closing_) return;
+  closing_ = true;
+  hello_timer_.cancel();
+  websocket::close_reason reason(static_cast<websocket::close_code>(why.code));
+  reason.reason = why.reason.substr(0, 123);
+  ws_.async_close(reason, beast::bind_front_handler(&websocket_session::on_close, shared_from_this()));
+  // A peer that never reads would keep the close frame (and us) waiting
+  // behind a blocked write: cut the TCP connection after a grace period.
+  close_timer_.expires_after(std::chrono::milliseconds(hub_->config().close_grace_ms));
+  close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) beast::get_lowest_layer(self->ws_).close();
+  });
+}
+
+void websocket_session::on_close(beast::error_code ec) {
+  close_timer_.cancel();
+  if (ec) return fail(ec, "close");
+}
+
+}  // namespace mockloop

@@ -1,0 +1,67 @@
+// One WebSocket connection (Beast's chat-multi websocket_session): a strand
+// of its own, one read and one write in flight, an outbound queue bounded in
+// bytes. Protocol decisions are made by protocol_session in the core; this
+// class only moves bytes and applies what it is told.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "hub.h"
+#include "mockloop/core/protocol_session.h"
+
+namespace mockloop {
+
+class websocket_session : public std::enable_shared_from_this<websocket_session> {
+ public:
+  // `reserved`: the caller holds one of the hub's session reservations,
+  // which this session now owns and gives back when destroyed.
+  websocket_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h, encoding enc);
+  ~websocket_session();
+
+  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+
+  // Thread-safe: queues an already encoded frame (encoded once for many
+  // receivers) on this session's strand.
+  void send(std::shared_ptr<const std::string> frame);
+
+  // Thread-safe: close with 1001 because the server is going away.
+  void close_going_away();
+
+  const std::string& id() const { return id_; }
+  encoding wire_encoding() const { return core_.wire_encoding(); }
+
+ private:
+  void fail(boost::beast::error_code ec, const char* what);
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void deliver(const v1::ServerMessage& m);
+  void enqueue(std::shared_ptr<const std::string> frame);
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void do_close(close_request why);
+  void on_close(boost::beast::error_code ec);
+  void on_hello_deadline(boost::beast::error_code ec);
+  void drop_queue(bool keep_front);
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  std::shared_ptr<hub> hub_;
+  std::string id_;
+  protocol_session core_;
+  boost::beast::flat_buffer buffer_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  size_t queued_bytes_ = 0;
+  boost::asio::steady_timer hello_timer_;
+  boost::asio::steady_timer close_timer_;
+  bool accepted_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace mockloop
