@@ -33,6 +33,8 @@ struct client::impl {
   bool reading = false;
   bool writing = false;
   bool open = false;
+  bool paused = false;
+  bool finished = false;  // the connection is over (close frame or error)
   uint32_t next_request_id = 1;
 
   milliseconds pick(std::optional<milliseconds> t) const { return t.value_or(opts.timeout); }
@@ -60,6 +62,7 @@ struct client::impl {
       reading = false;
       if (ec) {
         open = false;
+        finished = true;
         if (ec == websocket::error::closed) {
           const auto& r = ws.reason();
           ended = client_error{client_error::closed, "closed by server: " + std::string(r.reason.c_str()),
@@ -81,7 +84,7 @@ struct client::impl {
         inbox.push_back(std::move(m));
       }
       read_buffer.consume(read_buffer.size());
-      do_read();
+      if (!paused) do_read();
     });
   }
 
@@ -113,6 +116,14 @@ struct client::impl {
 client::client(client_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
 
 client::~client() = default;
+
+void client::pause_reading() { impl_->paused = true; }
+
+void client::resume_reading() {
+  auto& d = *impl_;
+  d.paused = false;
+  if (d.open && !d.reading) d.do_read();
+}
 
 bool client::is_open() const { return impl_->open; }
 size_t client::pending() const { return impl_->inbox.size(); }
@@ -273,8 +284,8 @@ result<v1::ServerMessage> client::wait_for(const std::function<bool(const v1::Se
 
 result<close_info> client::wait_closed(std::optional<milliseconds> timeout) {
   auto& d = *impl_;
-  d.run_until([&] { return !d.reading; }, d.pick(timeout));
-  if (d.reading) return client_error{client_error::timeout, "server did not close within the timeout"};
+  d.run_until([&] { return d.finished; }, d.pick(timeout));
+  if (!d.finished) return client_error{client_error::timeout, "server did not close within the timeout"};
   if (d.ended && d.ended->close) return *d.ended->close;
   return client_error{client_error::io, d.ended ? d.ended->message : "closed without a close frame"};
 }

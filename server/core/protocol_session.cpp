@@ -46,6 +46,29 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
     }
     case v1::ClientMessage::kPing:
       return check_length("payload", m.ping().payload(), 1024, false);
+    case v1::ClientMessage::kCreateRoom:
+      return check_length("scenarioId", m.create_room().scenario_id(), 64, true);
+    case v1::ClientMessage::kJoinRoom:
+      return check_length("code", m.join_room().code(), 64, true);
+    case v1::ClientMessage::kRoomControl:
+      if (m.room_control().action() == v1::RoomControl::ACTION_UNSPECIFIED) {
+        v1::Error e;
+        e.set_code(v1::ERROR_CODE_MISSING_FIELD);
+        e.set_field("action");
+        e.set_message("action is required");
+        return e;
+      }
+      return std::nullopt;
+    case v1::ClientMessage::kAskFollowUp: {
+      const auto& a = m.ask_follow_up();
+      if (a.what_case() == v1::AskFollowUp::kFreeText) return check_length("freeText", a.free_text(), 500, true);
+      return check_length("followUpId", a.follow_up_id(), 64, true);
+    }
+    case v1::ClientMessage::kTickMarker:
+      return check_length("markerId", m.tick_marker().marker_id(), 64, true);
+    case v1::ClientMessage::kAddNote:
+      return check_length("text", m.add_note().text(), 2000, true);
+    case v1::ClientMessage::kLeaveRoom:
     case v1::ClientMessage::BODY_NOT_SET:
       break;
   }

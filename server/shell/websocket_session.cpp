@@ -101,6 +101,12 @@ void websocket_session::do_read() {
 
 void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) return fail(ec, "read");
+  if (closing_) {
+    // Keep draining until the peer's close frame (error::closed): a peer
+    // still sending would otherwise block on a full socket.
+    buffer_.consume(buffer_.size());
+    return do_read();
+  }
   auto& m = hub_->metrics();
   m.messages_in.fetch_add(1, std::memory_order_relaxed);
   m.bytes_in.fetch_add(bytes, std::memory_order_relaxed);
@@ -119,9 +125,9 @@ void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
   if (out.close) {
     m.protocol_violation_closes.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("[{}] closing: {}", id_, out.close->reason);
-    return do_close(std::move(*out.close));
+    do_close(std::move(*out.close));
   }
-  if (!closing_) do_read();
+  do_read();
 }
 
 void websocket_session::deliver(const v1::ServerMessage& m) {

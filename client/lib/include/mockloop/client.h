@@ -107,6 +107,11 @@ class client {
   // Polite close (1000), bounded by the default timeout.
   void close();
 
+  // Stops taking messages off the socket (after the read already in
+  // flight), so the server sees a consumer that has stopped reading.
+  void pause_reading();
+  void resume_reading();
+
   bool is_open() const;
   size_t pending() const;  // messages received and not yet taken
 

@@ -1,0 +1,169 @@
+#include "mockloop/core/protocol_session.h"
+
+#include <gtest/gtest.h>
+
+namespace mockloop {
+namespace {
+
+using namespace std::chrono_literals;
+using time_point = protocol_session::time_point;
+
+const time_point t0 = time_point{} + 1h;
+
+class ProtocolSession : public ::testing::TestWithParam<encoding> {
+ protected:
+  ProtocolSession() : session_(GetParam(), {"sid-1", "token-1"}, cfg(), t0) {}
+
+  static server_config cfg() {
+    server_config c;
+    c.messages_per_second = 5;
+    return c;
+  }
+
+  bool binary() const { return GetParam() == encoding::binary; }
+
+  protocol_session::output send(const v1::ClientMessage& m, time_point now = t0) {
+    return session_.on_message(encode(m, GetParam()), binary(), now, 1'700'000'000'000);
+  }
+
+  static v1::ClientMessage hello(std::string name = "Ada", uint32_t id = 1) {
+    v1::ClientMessage m;
+    m.set_request_id(id);
+    m.mutable_hello()->set_display_name(std::move(name));
+    return m;
+  }
+
+  static v1::ClientMessage ping(uint32_t id, std::string payload = "x") {
+    v1::ClientMessage m;
+    m.set_request_id(id);
+    m.mutable_ping()->set_payload(std::move(payload));
+    return m;
+  }
+
+  void handshake() {
+    auto out = send(hello());
+    ASSERT_EQ(out.replies.size(), 1u);
+    ASSERT_TRUE(out.replies[0].has_welcome());
+  }
+
+  protocol_session session_;
+};
+
+TEST_P(ProtocolSession, HelloIsAnsweredByWelcome) {
+  auto out = send(hello("Ada", 42));
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_FALSE(out.close);
+  const auto& r = out.replies[0];
+  EXPECT_EQ(r.request_id(), 42u);
+  ASSERT_TRUE(r.has_welcome());
+  EXPECT_EQ(r.welcome().session_id(), "sid-1");
+  EXPECT_EQ(r.welcome().resume_token(), "token-1");
+  EXPECT_EQ(r.welcome().server_version(), server_version);
+  EXPECT_EQ(r.welcome().server_time_ms(), 1'700'000'000'000);
+  EXPECT_EQ(r.welcome().max_frame_bytes(), 64u * 1024);
+  EXPECT_TRUE(session_.handshaken());
+  EXPECT_EQ(session_.hello().display_name(), "Ada");
+}
+
+TEST_P(ProtocolSession, AnyOtherFirstMessageIsAViolation) {
+  auto out = send(ping(1));
+  ASSERT_TRUE(out.close);
+  EXPECT_EQ(out.close->code, close_code::policy_violation);
+  EXPECT_TRUE(out.replies.empty());
+  EXPECT_FALSE(session_.handshaken());
+}
+
+TEST_P(ProtocolSession, GarbageBeforeHelloIsAViolation) {
+  auto out = session_.on_message("\x01\x02garbage", binary(), t0, 0);
+  ASSERT_TRUE(out.close);
+  EXPECT_EQ(out.close->code, close_code::policy_violation);
+}
+
+TEST_P(ProtocolSession, WrongFrameTypeClosesWithUnsupportedData) {
+  auto out = session_.on_message(encode(hello(), GetParam()), !binary(), t0, 0);
+  ASSERT_TRUE(out.close);
+  EXPECT_EQ(out.close->code, close_code::unsupported_data);
+}
+
+TEST_P(ProtocolSession, HelloWithoutNameIsMissingFieldAndStaysOpen) {
+  auto out = send(hello(""));
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_FALSE(out.close);
+  ASSERT_TRUE(out.replies[0].has_error());
+  EXPECT_EQ(out.replies[0].error().code(), v1::ERROR_CODE_MISSING_FIELD);
+  EXPECT_EQ(out.replies[0].error().field(), "displayName");
+  EXPECT_EQ(out.replies[0].error().request_id(), 1u);
+  EXPECT_FALSE(session_.handshaken());
+  handshake();  // a corrected Hello still works
+}
+
+TEST_P(ProtocolSession, OversizedFieldIsFieldTooLong) {
+  auto out = send(hello(std::string(65, 'x')));
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].error().code(), v1::ERROR_CODE_FIELD_TOO_LONG);
+  EXPECT_EQ(out.replies[0].error().field(), "displayName");
+  handshake();
+  out = send(ping(2, std::string(1025, 'p')));
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].error().code(), v1::ERROR_CODE_FIELD_TOO_LONG);
+  EXPECT_EQ(out.replies[0].error().field(), "payload");
+  EXPECT_FALSE(out.close);
+}
+
+TEST_P(ProtocolSession, SecondHelloIsAnErrorNotAClose) {
+  handshake();
+  auto out = send(hello("Again", 2));
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].error().code(), v1::ERROR_CODE_ALREADY_HANDSHAKEN);
+  EXPECT_FALSE(out.close);
+}
+
+TEST_P(ProtocolSession, PingEchoesPayloadWithServerTime) {
+  handshake();
+  auto out = send(ping(9, "abc"));
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].request_id(), 9u);
+  EXPECT_EQ(out.replies[0].pong().payload(), "abc");
+  EXPECT_EQ(out.replies[0].pong().server_time_ms(), 1'700'000'000'000);
+}
+
+TEST_P(ProtocolSession, AfterHandshakeBadFramesGetErrorsAndStayOpen) {
+  handshake();
+  auto out = session_.on_message(binary() ? std::string("\xff\xff\xff", 3) : std::string("{nope"), binary(), t0, 0);
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].error().code(), v1::ERROR_CODE_DECODE_FAILED);
+  EXPECT_FALSE(out.close);
+
+  v1::ClientMessage empty;
+  empty.set_request_id(3);
+  out = send(empty);
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].error().code(), v1::ERROR_CODE_EMPTY_MESSAGE);
+  EXPECT_EQ(out.replies[0].request_id(), 3u);
+  EXPECT_FALSE(out.close);
+}
+
+TEST_P(ProtocolSession, RateLimitDropsExcessWithTypedError) {
+  handshake();
+  for (uint32_t i = 0; i < 5; ++i) EXPECT_TRUE(send(ping(10 + i)).replies[0].has_pong()) << i;
+  auto out = send(ping(20));
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].error().code(), v1::ERROR_CODE_RATE_LIMITED);
+  EXPECT_EQ(out.replies[0].request_id(), 20u);
+  EXPECT_FALSE(out.close);
+  EXPECT_TRUE(send(ping(21), t0 + 200ms).replies[0].has_pong()) << "the bucket refills with time";
+}
+
+TEST_P(ProtocolSession, HelloDeadlineClosesOnlyBeforeHandshake) {
+  auto why = session_.on_hello_deadline();
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->code, close_code::policy_violation);
+  handshake();
+  EXPECT_FALSE(session_.on_hello_deadline());
+}
+
+INSTANTIATE_TEST_SUITE_P(BothEncodings, ProtocolSession, ::testing::Values(encoding::binary, encoding::json),
+                         [](const auto& info) { return info.param == encoding::binary ? "binary" : "json"; });
+
+}  // namespace
+}  // namespace mockloop

@@ -1,0 +1,93 @@
+#include "test_server.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+
+namespace mockloop::testing {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+test_server::test_server(const std::function<void(server_config&)>& tweak) {
+  config_.port = 0;
+  config_.threads = 2;
+  config_.web_root = std::string(MOCKLOOP_SOURCE_DIR) + "/client/web";
+  config_.data_dir = ::testing::TempDir() + "mockloop-test-data";
+  if (tweak) tweak(config_);
+  server_ = std::make_unique<server>(config_);
+  server_->start();
+  thread_ = std::thread([this] { server_->run(false); });
+}
+
+test_server::~test_server() {
+  if (thread_.joinable()) {
+    server_->shutdown();
+    thread_.join();
+  }
+}
+
+void test_server::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+client_options test_server::options(encoding wire) const {
+  client_options o;
+  o.port = port();
+  o.wire = wire;
+  o.timeout = std::chrono::seconds(5);
+  return o;
+}
+
+std::unique_ptr<client> test_server::connect(encoding wire, bool hello, const std::string& name) {
+  auto c = std::make_unique<client>(options(wire));
+  auto connected = c->connect();
+  if (!connected) {
+    ADD_FAILURE() << "connect: " << connected.error().message;
+    return nullptr;
+  }
+  if (hello) {
+    auto w = c->hello(name);
+    if (!w) {
+      ADD_FAILURE() << "hello: " << w.error().message;
+      return nullptr;
+    }
+  }
+  return c;
+}
+
+http_reply http_get(uint16_t port, const std::string& target, const std::string& method, const std::string& body) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(5));
+  stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(16 * 1024 * 1024);
+  if (method == "HEAD") parser.skip(true);
+  http::read(stream, buffer, parser);
+  beast::error_code ec;
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  const auto& res = parser.get();
+  return {res.result_int(), std::string(res[http::field::content_type]), res.body()};
+}
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+}  // namespace mockloop::testing
