@@ -32,6 +32,10 @@ case "$sanitize" in
 esac
 [[ "${CI:-}" == "true" ]] && flags+=(-DMOCKLOOP_WERROR=ON)
 
+# Paths relative to the checkout, so a fresh clone (as in CI) hits the
+# cache filled by the last one.
+export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true
+
 cmake -S . -B "$build" -G Ninja "${flags[@]}" >/dev/null
 cmake --build "$build"
 

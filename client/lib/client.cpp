@@ -74,6 +74,7 @@ struct client::impl {
       }
       const auto data = read_buffer.cdata();
       const std::string_view payload(static_cast<const char*>(data.data()), data.size());
+      if (opts.frame_observer) opts.frame_observer(payload);
       v1::ServerMessage m;
       const bool want_binary = opts.wire == encoding::binary;
       if (ws.got_binary() != want_binary) {

@@ -34,6 +34,8 @@ const setting settings[] = {
     {"max_connections", &server_config::max_connections, "WebSocket sessions at once; more get HTTP 503"},
     {"http_body_limit", &server_config::http_body_limit, "largest HTTP request body"},
     {"http_timeout_ms", &server_config::http_timeout_ms, "HTTP request deadline"},
+    {"briefing_seconds", &server_config::briefing_seconds, "reading time before the first phase"},
+    {"max_room_participants", &server_config::max_room_participants, "people in one room"},
     {"shutdown_grace_ms", &server_config::shutdown_grace_ms, "time clients get to close on shutdown"},
     {"log_level", &server_config::log_level, "trace, debug, info, warn or error"},
 };
@@ -63,6 +65,7 @@ std::string validate(const server_config& c) {
   if (c.max_queue_bytes < c.max_frame_bytes) return "max_queue_bytes must be at least max_frame_bytes";
   if (c.messages_per_second == 0) return "messages_per_second must be positive";
   if (c.max_connections == 0) return "max_connections must be positive";
+  if (c.max_room_participants < 2) return "max_room_participants must be at least 2";
   if (c.hello_timeout_ms == 0 || c.idle_timeout_ms == 0 || c.ws_handshake_timeout_ms == 0)
     return "timeouts must be positive";
   static const std::string_view levels[] = {"trace", "debug", "info", "warn", "error"};

@@ -3,8 +3,10 @@
 #include <fstream>
 
 #include <boost/beast/websocket.hpp>
+#include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
+#include "room_directory.h"
 #include "static_files.h"
 #include "websocket_session.h"
 
@@ -41,7 +43,25 @@ http::message_generator healthz(const request& req, hub& h) {
 http::message_generator metrics_page(const request& req, hub& h) {
   metrics_gauges g;
   g.uptime_seconds = h.uptime_seconds();
+  g.rooms = h.rooms ? static_cast<int64_t>(h.rooms->size()) : 0;
   return text_response(req, http::status::ok, render_prometheus(h.metrics(), g), "text/plain; version=0.0.4");
+}
+
+// GET /api/scenarios: the lobby's list. Summaries only: never rubric,
+// brief or script text.
+http::message_generator scenario_list(const request& req, hub& h) {
+  std::string body = "{\"scenarios\":[";
+  bool first = true;
+  for (const auto& sc : h.scenarios()->scenarios) {
+    std::string item;
+    google::protobuf::util::JsonPrintOptions opts;
+    (void)google::protobuf::util::MessageToJsonString(summarize(*sc), &item, opts);
+    if (!first) body += ',';
+    body += item;
+    first = false;
+  }
+  body += "]}";
+  return text_response(req, http::status::ok, std::move(body), "application/json");
 }
 
 http::message_generator static_file(const request& req, const std::string& root) {
@@ -114,6 +134,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return do_write(text_response(req, http::status::method_not_allowed, "only GET and HEAD are served here\n"));
   if (path == "/healthz") return do_write(healthz(req, *hub_));
   if (path == "/metrics") return do_write(metrics_page(req, *hub_));
+  if (path == "/api/scenarios") return do_write(scenario_list(req, *hub_));
   if (path == "/ws")
     return do_write(text_response(req, http::status::upgrade_required,
                                   "this endpoint speaks WebSocket: subprotocol mockloop.v1.json or mockloop.v1.proto\n"));

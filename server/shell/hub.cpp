@@ -23,6 +23,16 @@ void hub::leave(const std::string& id) {
   sessions_.erase(id);
 }
 
+std::shared_ptr<const scenario_library> hub::scenarios() const {
+  std::lock_guard lock(scenarios_mutex_);
+  return scenarios_;
+}
+
+void hub::set_scenarios(std::shared_ptr<const scenario_library> lib) {
+  std::lock_guard lock(scenarios_mutex_);
+  scenarios_ = std::move(lib);
+}
+
 size_t hub::session_count() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();

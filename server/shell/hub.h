@@ -15,10 +15,12 @@
 
 #include "mockloop/core/config.h"
 #include "mockloop/core/metrics.h"
+#include "mockloop/core/scenario_loader.h"
 
 namespace mockloop {
 
 class websocket_session;
+class room_directory;
 
 class hub {
  public:
@@ -42,6 +44,14 @@ class hub {
   // caller can act on them without holding it.
   std::vector<std::shared_ptr<websocket_session>> sessions() const;
 
+  // The scenario library; replaced whole on reload (SIGHUP). Rooms keep
+  // the scenario they started with.
+  std::shared_ptr<const scenario_library> scenarios() const;
+  void set_scenarios(std::shared_ptr<const scenario_library> lib);
+
+  // Set once by the server before it accepts connections.
+  std::shared_ptr<room_directory> rooms;
+
   bool shutting_down() const { return shutting_down_.load(); }
   void begin_shutdown() { shutting_down_.store(true); }
 
@@ -51,6 +61,9 @@ class hub {
   mockloop::metrics metrics_;
   std::atomic<bool> shutting_down_{false};
   std::atomic<uint32_t> reserved_{0};
+
+  mutable std::mutex scenarios_mutex_;
+  std::shared_ptr<const scenario_library> scenarios_ = std::make_shared<scenario_library>();
 
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::weak_ptr<websocket_session>> sessions_;

@@ -10,6 +10,9 @@
 
 #include "hub.h"
 #include "listener.h"
+#include "room_directory.h"
+#include "room_host.h"
+#include "scenario_files.h"
 #include "websocket_session.h"
 
 namespace mockloop {
@@ -22,7 +25,33 @@ struct server::impl {
         threads_(hub_->config().threads ? hub_->config().threads : std::max(1u, std::thread::hardware_concurrency())),
         ioc_(static_cast<int>(threads_)),
         signals_(ioc_),
-        drain_timer_(ioc_) {}
+        reload_signal_(ioc_),
+        drain_timer_(ioc_) {
+    room_settings rs;
+    rs.briefing_seconds = hub_->config().briefing_seconds;
+    rs.max_participants = hub_->config().max_room_participants;
+    hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs);
+  }
+
+  // Loads the scenario directory; the good files replace the library, bad
+  // ones are logged and skipped. Running rooms keep their own scenario.
+  void load_scenarios() {
+    const auto& dir = hub_->config().scenarios_dir;
+    auto result = load_scenario_dir(dir);
+    for (const auto& d : result.diagnostics) spdlog::warn("scenario: {}", d.to_string());
+    spdlog::info("loaded {} scenarios from {} ({} files, {} problems)", result.library->scenarios.size(), dir,
+                 result.files, result.diagnostics.size());
+    hub_->set_scenarios(std::move(result.library));
+  }
+
+  void wait_for_reload() {
+    reload_signal_.async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;
+      spdlog::info("SIGHUP: reloading scenarios");
+      load_scenarios();
+      wait_for_reload();
+    });
+  }
 
   void begin_shutdown() {
     net::post(ioc_, [this] {
@@ -31,6 +60,8 @@ struct server::impl {
       spdlog::info("shutting down: closing {} sessions", hub_->session_count());
       if (listener_) listener_->stop();
       signals_.cancel();
+      reload_signal_.cancel();
+      for (auto& r : hub_->rooms->rooms()) r->shutdown();
       // Fan out outside the registry's lock.
       for (auto& s : hub_->sessions()) s->close_going_away();
       drain_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(hub_->config().shutdown_grace_ms);
@@ -54,6 +85,7 @@ struct server::impl {
   unsigned threads_;
   net::io_context ioc_;  // declared after hub_: destroyed first, so sessions see a live hub
   net::signal_set signals_;
+  net::signal_set reload_signal_;
   net::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
   std::shared_ptr<listener> listener_;
@@ -68,6 +100,7 @@ void server::start() {
   boost::system::error_code ec;
   const auto address = net::ip::make_address(cfg.host, ec);
   if (ec) throw std::runtime_error("--host '" + cfg.host + "' is not an IP address");
+  impl_->load_scenarios();
   impl_->listener_ = std::make_shared<listener>(impl_->ioc_, net::ip::tcp::endpoint{address, cfg.port}, impl_->hub_);
   impl_->listener_->run();
   spdlog::info("listening on http://{}:{} (WebSocket at /ws, {} threads)", cfg.host, port(), impl_->threads_);
@@ -84,6 +117,8 @@ void server::run(bool handle_signals) {
       spdlog::info("signal {} received", signo);
       shutdown();
     });
+    impl_->reload_signal_.add(SIGHUP);
+    impl_->wait_for_reload();
   }
   std::vector<std::thread> extra;
   for (unsigned i = 1; i < impl_->threads_; ++i) extra.emplace_back([this] { impl_->ioc_.run(); });

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "random.h"
+#include "room_directory.h"
+#include "room_host.h"
 
 namespace mockloop {
 
@@ -31,6 +33,7 @@ websocket_session::websocket_session(net::ip::tcp::socket&& socket, std::shared_
       close_timer_(ws_.get_executor()) {}
 
 websocket_session::~websocket_session() {
+  if (auto r = room_.lock()) r->leave(id_);
   if (accepted_) {
     hub_->leave(id_);
     hub_->metrics().connections.fetch_sub(1, std::memory_order_relaxed);
@@ -118,10 +121,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
 
   if (core_.handshaken()) hello_timer_.cancel();
   for (const auto& reply : out.replies) deliver(reply);
-  if (out.forward) {
-    // The room layer is not wired in yet; say so rather than drop it.
-    deliver(make_error(out.forward->request_id(), v1::ERROR_CODE_UNAVAILABLE, "this server does not route that message yet"));
-  }
+  if (out.forward) route(std::move(*out.forward));
   if (out.close) {
     m.protocol_violation_closes.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("[{}] closing: {}", id_, out.close->reason);
@@ -133,6 +133,60 @@ void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
 void websocket_session::deliver(const v1::ServerMessage& m) {
   if (m.has_error()) hub_->metrics().count_error(m.error().code());
   enqueue(std::make_shared<const std::string>(encode(m, core_.wire_encoding())));
+}
+
+// Room requests: creating and joining go through the directory, the rest
+// to the room this session is in, on the room's strand.
+void websocket_session::route(v1::ClientMessage m) {
+  const auto rid = m.request_id();
+  auto current = room_.lock();
+  switch (m.body_case()) {
+    case v1::ClientMessage::kCreateRoom: {
+      if (current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+      const auto& req = m.create_room();
+      auto scenario = hub_->scenarios()->find(req.scenario_id());
+      if (!scenario) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no scenario '" + req.scenario_id() + "'", "scenarioId"));
+      auto role = req.creator_role() == v1::ROLE_UNSPECIFIED ? v1::ROLE_INTERVIEWER : req.creator_role();
+      if (role != v1::ROLE_INTERVIEWER && role != v1::ROLE_COACH)
+        return deliver(make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "a room is created by its interviewer or coach", "creatorRole"));
+      auto created = hub_->rooms->create(std::move(scenario));
+      v1::ServerMessage reply;
+      reply.set_request_id(rid);
+      auto* rc = reply.mutable_room_created();
+      rc->set_room_id(created.host->id());
+      for (auto& c : created.codes) *rc->add_codes() = std::move(c);
+      deliver(reply);
+      spdlog::info("[{}] created room {} ({})", id_, created.host->id(), req.scenario_id());
+      return created.host->join(shared_from_this(), core_.hello().display_name(), role, 0);
+    }
+    case v1::ClientMessage::kJoinRoom: {
+      if (current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+      auto found = hub_->rooms->find_by_code(m.join_room().code());
+      if (!found) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no room has that code", "code"));
+      return found->host->join(shared_from_this(), core_.hello().display_name(), found->role, rid);
+    }
+    case v1::ClientMessage::kLeaveRoom: {
+      if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "not in a room"));
+      current->leave(id_);
+      room_.reset();
+      v1::ServerMessage reply;
+      reply.set_request_id(rid);
+      reply.mutable_left()->set_room_id(current->id());
+      return deliver(reply);
+    }
+    default:
+      if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
+      return current->handle(id_, std::move(m));
+  }
+}
+
+void websocket_session::deliver_from_room(const v1::ServerMessage& m) {
+  if (m.has_error()) hub_->metrics().count_error(m.error().code());
+  send(std::make_shared<const std::string>(encode(m, core_.wire_encoding())));
+}
+
+void websocket_session::set_room(std::shared_ptr<room_host> r) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), r = std::move(r)] { self->room_ = r; });
 }
 
 void websocket_session::send(std::shared_ptr<const std::string> frame) {

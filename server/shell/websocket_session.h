@@ -18,6 +18,8 @@
 
 namespace mockloop {
 
+class room_host;
+
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
  public:
   // `reserved`: the caller holds one of the hub's session reservations,
@@ -33,6 +35,12 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
   // Thread-safe: close with 1001 because the server is going away.
   void close_going_away();
+
+  // Thread-safe, for rooms: a message for this session alone.
+  void deliver_from_room(const v1::ServerMessage& m);
+  // Thread-safe: the room this session has joined (posted before the room's
+  // replies, so the session knows its room before the client does).
+  void set_room(std::shared_ptr<room_host> r);
 
   const std::string& id() const { return id_; }
   encoding wire_encoding() const { return core_.wire_encoding(); }
@@ -50,6 +58,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void on_close(boost::beast::error_code ec);
   void on_hello_deadline(boost::beast::error_code ec);
   void drop_queue(bool keep_front);
+  void route(v1::ClientMessage m);
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   std::shared_ptr<hub> hub_;
@@ -60,6 +69,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   size_t queued_bytes_ = 0;
   boost::asio::steady_timer hello_timer_;
   boost::asio::steady_timer close_timer_;
+  std::weak_ptr<room_host> room_;
   bool accepted_ = false;
   bool closing_ = false;
 };

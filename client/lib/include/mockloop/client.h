@@ -32,6 +32,9 @@ struct client_options {
   std::string origin;  // sent as Origin when set
   std::chrono::milliseconds timeout{5000};  // default deadline for each call
   uint32_t max_message_bytes = 16 * 1024 * 1024;
+  // Sees every frame's raw bytes as it arrives, before decoding (tests
+  // check what crossed the wire; the load generator counts bytes).
+  std::function<void(std::string_view)> frame_observer;
 };
 
 struct close_info {

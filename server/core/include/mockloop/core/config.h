@@ -57,6 +57,14 @@ struct server_config {
   uint32_t http_body_limit = 16 * 1024;  // bytes; no endpoint takes a large body
   uint32_t http_timeout_ms = 30'000;     // whole-request read/write deadline
 
+  // ---- rooms
+  // Minutes to read the prompt (candidate) or rubric (interviewer) before
+  // the first phase; the interviewer can skip it.
+  uint32_t briefing_seconds = 120;
+  // People in one room: a coaching group of a coach, a candidate and
+  // observers who all score.
+  uint32_t max_room_participants = 50;
+
   // ---- shutdown
   // On SIGINT/SIGTERM, how long clients get to answer the going-away close.
   uint32_t shutdown_grace_ms = 3'000;

@@ -1,0 +1,144 @@
+// An interview room, as plain state: participants and their roles, the
+// stage and phase clock, follow-ups asked and fired, markers, notes, and
+// the event log. No sockets, no timers, no clock of its own: every call
+// takes the current time (Unix ms), and the shell wakes the room at
+// next_wakeup_ms() and once a second for ticks.
+//
+// What each role receives is decided here, by type: views() gives
+// candidates a v1::RoomState (no rubric, script, marker or note fields) and
+// staff a v1::StaffRoomState.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "mockloop/v1/room.pb.h"
+#include "mockloop/v1/scenario.pb.h"
+#include "mockloop/v1/wire.pb.h"
+
+namespace mockloop {
+
+struct room_settings {
+  uint32_t briefing_seconds = 120;     // time to read prompt/rubric before the first phase
+  uint32_t max_participants = 50;      // a coaching group with its observers
+  uint32_t max_extend_seconds = 1800;  // one EXTEND adds at most this much
+  uint32_t max_notes = 2000;           // notes per room, against a note-spamming client
+};
+
+// What the shell must do after an event.
+struct room_effects {
+  std::vector<v1::ServerMessage> replies;  // to the sender only
+  std::vector<std::string> need_briefing;  // participants to send their role's briefing
+  bool state_changed = false;              // push fresh views to everyone
+  bool closed = false;                     // the room reached CLOSED
+};
+
+// The fan-out of one state change. Candidates get one shared RoomState
+// (serialised once); each staff member gets their own StaffRoomState
+// because notes differ per rater.
+struct room_views {
+  v1::RoomState candidate_view;
+  std::vector<std::string> candidate_ids;
+  std::vector<std::pair<std::string, v1::StaffRoomState>> staff_views;
+};
+
+class room {
+ public:
+  room(std::string id, std::shared_ptr<const v1::Scenario> scenario, room_settings settings, int64_t now_ms);
+
+  const std::string& id() const { return id_; }
+  const v1::Scenario& scenario() const { return *scenario_; }
+  v1::RoomStage stage() const { return stage_; }
+
+  room_effects join(const std::string& participant_id, const std::string& display_name, v1::Role role,
+                    uint32_t request_id, int64_t now_ms);
+  room_effects leave(const std::string& participant_id, int64_t now_ms);
+
+  // A room request (RoomControl, AskFollowUp, TickMarker, AddNote) from a
+  // participant. Permission and state are checked here; a refused request
+  // changes nothing.
+  room_effects handle(const std::string& participant_id, const v1::ClientMessage& m, int64_t now_ms);
+
+  // Time passes: ends phases whose deadline has come, fires follow-ups that
+  // have come due.
+  room_effects advance(int64_t now_ms);
+
+  // When advance() next has something to do; nothing while paused or idle.
+  std::optional<int64_t> next_wakeup_ms() const;
+  // Whether a clock runs (or is paused) and ticks are wanted.
+  bool has_clock() const;
+
+  room_views views(int64_t now_ms) const;
+  v1::CandidateBriefing candidate_briefing() const;
+  v1::StaffBriefing staff_briefing() const;
+  // The briefing for a participant's role: the type decides what it holds.
+  std::variant<v1::CandidateBriefing, v1::StaffBriefing> briefing_for(const std::string& participant_id) const;
+  v1::Tick tick(int64_t now_ms) const;
+
+  std::optional<v1::Role> role_of(const std::string& participant_id) const;
+  size_t participant_count() const { return participants_.size(); }
+  const std::vector<v1::RoomEvent>& events() const { return events_; }
+
+ private:
+  struct participant {
+    std::string id;
+    std::string name;
+    v1::Role role;
+  };
+
+  room_effects control(const participant& p, const v1::RoomControl& c, uint32_t request_id, int64_t now);
+  room_effects ask(const participant& p, const v1::AskFollowUp& a, uint32_t request_id, int64_t now);
+  room_effects tick_marker(const participant& p, const std::string& marker_id, uint32_t request_id, int64_t now);
+  room_effects add_note(const participant& p, const std::string& text, uint32_t request_id, int64_t now);
+
+  // Clock.
+  bool running() const { return running_since_.has_value(); }
+  int64_t phase_elapsed(int64_t now) const;
+  int64_t interview_elapsed(int64_t now) const;
+  int64_t deadline() const;
+  void fold(int64_t at);  // moves running time into the *_used_ counters
+  void enter_phase(int index, int64_t at);
+  void end_current(int64_t at, room_effects& fx);
+  v1::RoomClock clock(int64_t now) const;
+  std::string current_phase_id() const;
+
+  void fire_due(int64_t now, room_effects& fx);
+  std::optional<int64_t> due_at(const v1::FollowUp& f) const;
+  void record_ask(const std::string& follow_up_id, const std::string& text, bool by_script, int64_t now,
+                  const std::string& by, room_effects& fx);
+
+  v1::RoomEvent& log(int64_t now, const std::string& by);
+  const participant* find(const std::string& id) const;
+  bool seat_taken(v1::Role role) const;
+  v1::RoomState public_state(int64_t now) const;
+
+  std::string id_;
+  std::shared_ptr<const v1::Scenario> scenario_;  // fixed for the room's life: a reload never changes it
+  room_settings settings_;
+
+  std::vector<participant> participants_;
+  v1::RoomStage stage_ = v1::ROOM_STAGE_LOBBY;
+  int phase_index_ = -1;  // -1: briefing (or no phase)
+  int64_t phase_budget_ms_ = 0;
+  int64_t phase_used_ms_ = 0;
+  int64_t interview_used_ms_ = 0;
+  std::optional<int64_t> running_since_;
+  bool paused_ = false;
+
+  std::vector<v1::AskedFollowUp> asked_;
+  std::set<std::string> asked_ids_;
+  std::set<std::string> ticked_;
+  std::vector<v1::Note> notes_;
+  std::vector<v1::RoomEvent> events_;
+  uint64_t version_ = 1;
+};
+
+// Whether a role sees staff material (rubric, script, notes).
+bool is_staff(v1::Role role);
+
+}  // namespace mockloop

@@ -1,0 +1,494 @@
+#include "mockloop/core/room.h"
+
+#include <algorithm>
+
+#include "mockloop/core/protocol_session.h"
+
+namespace mockloop {
+namespace {
+
+constexpr const char* briefing_phase_id = "briefing";
+
+room_effects error(uint32_t request_id, v1::ErrorCode code, std::string message) {
+  room_effects fx;
+  fx.replies.push_back(make_error(request_id, code, std::move(message)));
+  return fx;
+}
+
+room_effects ack(uint32_t request_id) {
+  room_effects fx;
+  v1::ServerMessage m;
+  m.set_request_id(request_id);
+  m.mutable_ack();
+  fx.replies.push_back(std::move(m));
+  fx.state_changed = true;
+  return fx;
+}
+
+std::string_view role_name(v1::Role r) {
+  switch (r) {
+    case v1::ROLE_CANDIDATE: return "candidate";
+    case v1::ROLE_INTERVIEWER: return "interviewer";
+    case v1::ROLE_OBSERVER: return "observer";
+    case v1::ROLE_COACH: return "coach";
+    default: return "unknown role";
+  }
+}
+
+bool runs_interview(v1::Role r) { return r == v1::ROLE_INTERVIEWER || r == v1::ROLE_COACH; }
+
+}  // namespace
+
+bool is_staff(v1::Role role) {
+  return role == v1::ROLE_INTERVIEWER || role == v1::ROLE_OBSERVER || role == v1::ROLE_COACH;
+}
+
+room::room(std::string id, std::shared_ptr<const v1::Scenario> scenario, room_settings settings, int64_t now_ms)
+    : id_(std::move(id)), scenario_(std::move(scenario)), settings_(settings) {
+  log(now_ms, "").set_stage_entered(v1::ROOM_STAGE_LOBBY);
+}
+
+// ---------------------------------------------------------------- seats
+
+const room::participant* room::find(const std::string& id) const {
+  for (const auto& p : participants_)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+std::optional<v1::Role> room::role_of(const std::string& participant_id) const {
+  if (const auto* p = find(participant_id)) return p->role;
+  return std::nullopt;
+}
+
+bool room::seat_taken(v1::Role role) const {
+  if (role == v1::ROLE_OBSERVER) return false;
+  return std::any_of(participants_.begin(), participants_.end(), [&](const auto& p) { return p.role == role; });
+}
+
+room_effects room::join(const std::string& participant_id, const std::string& display_name, v1::Role role,
+                        uint32_t request_id, int64_t now_ms) {
+  if (stage_ == v1::ROOM_STAGE_CLOSED)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room has closed");
+  if (role == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(role))
+    return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "no such role");
+  if (find(participant_id)) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "already in this room");
+  if (participants_.size() >= settings_.max_participants)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION,
+                 "this room is full (" + std::to_string(settings_.max_participants) + " participants)");
+  if (seat_taken(role))
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION,
+                 "the " + std::string(role_name(role)) + " seat is already taken");
+
+  participants_.push_back({participant_id, display_name, role});
+  auto* joined = log(now_ms, participant_id).mutable_joined();
+  joined->set_participant_id(participant_id);
+  joined->set_display_name(display_name);
+  joined->set_role(role);
+  joined->set_connected(true);
+
+  room_effects fx;
+  v1::ServerMessage reply;
+  reply.set_request_id(request_id);
+  auto* j = reply.mutable_joined();
+  j->set_room_id(id_);
+  j->set_role(role);
+  j->set_participant_id(participant_id);
+  fx.replies.push_back(std::move(reply));
+  fx.need_briefing.push_back(participant_id);
+  fx.state_changed = true;
+  return fx;
+}
+
+room_effects room::leave(const std::string& participant_id, int64_t now_ms) {
+  room_effects fx;
+  const auto it = std::find_if(participants_.begin(), participants_.end(),
+                               [&](const auto& p) { return p.id == participant_id; });
+  if (it == participants_.end()) return fx;
+  participants_.erase(it);
+  log(now_ms, participant_id).set_left(participant_id);
+  fx.state_changed = true;
+  return fx;
+}
+
+// ---------------------------------------------------------------- requests
+
+room_effects room::handle(const std::string& participant_id, const v1::ClientMessage& m, int64_t now_ms) {
+  const auto* p = find(participant_id);
+  if (!p) return error(m.request_id(), v1::ERROR_CODE_FAILED_PRECONDITION, "not in this room");
+  switch (m.body_case()) {
+    case v1::ClientMessage::kRoomControl:
+      return control(*p, m.room_control(), m.request_id(), now_ms);
+    case v1::ClientMessage::kAskFollowUp:
+      return ask(*p, m.ask_follow_up(), m.request_id(), now_ms);
+    case v1::ClientMessage::kTickMarker:
+      return tick_marker(*p, m.tick_marker().marker_id(), m.request_id(), now_ms);
+    case v1::ClientMessage::kAddNote:
+      return add_note(*p, m.add_note().text(), m.request_id(), now_ms);
+    default:
+      return error(m.request_id(), v1::ERROR_CODE_INVALID_ARGUMENT, "not a room request");
+  }
+}
+
+room_effects room::control(const participant& p, const v1::RoomControl& c, uint32_t request_id, int64_t now) {
+  if (!runs_interview(p.role))
+    return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED,
+                 "only the interviewer or coach controls the clock; you are the " + std::string(role_name(p.role)));
+  const bool timed = stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW;
+
+  switch (c.action()) {
+    case v1::RoomControl::ACTION_START: {
+      if (stage_ != v1::ROOM_STAGE_LOBBY)
+        return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "the interview has already started");
+      if (!seat_taken(v1::ROLE_CANDIDATE))
+        return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "waiting for a candidate to join");
+      auto fx = ack(request_id);
+      stage_ = v1::ROOM_STAGE_BRIEFING;
+      log(now, p.id).set_stage_entered(stage_);
+      enter_phase(-1, now);
+      return fx;
+    }
+    case v1::RoomControl::ACTION_PAUSE: {
+      if (!timed || paused_) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "no running clock to pause");
+      auto fx = ack(request_id);
+      fold(now);
+      running_since_.reset();
+      paused_ = true;
+      log(now, p.id).set_paused(true);
+      return fx;
+    }
+    case v1::RoomControl::ACTION_RESUME: {
+      if (!timed || !paused_) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "the clock is not paused");
+      auto fx = ack(request_id);
+      paused_ = false;
+      running_since_ = now;
+      log(now, p.id).set_paused(false);
+      return fx;
+    }
+    case v1::RoomControl::ACTION_EXTEND: {
+      if (!timed) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "no phase to extend");
+      if (c.seconds() == 0 || c.seconds() > settings_.max_extend_seconds)
+        return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "extend by 1 to " + std::to_string(settings_.max_extend_seconds) + " seconds");
+      auto fx = ack(request_id);
+      phase_budget_ms_ += int64_t{c.seconds()} * 1000;
+      log(now, p.id).set_extended_seconds(c.seconds());
+      return fx;
+    }
+    case v1::RoomControl::ACTION_SKIP: {
+      if (!timed) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "no phase to skip");
+      auto fx = ack(request_id);
+      log(now, p.id).set_skipped_phase(current_phase_id());
+      end_current(now, fx);
+      fire_due(now, fx);
+      return fx;
+    }
+    case v1::RoomControl::ACTION_CLOSE: {
+      if (stage_ != v1::ROOM_STAGE_SCORING && stage_ != v1::ROOM_STAGE_LOBBY)
+        return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "a room closes from the lobby or from scoring");
+      auto fx = ack(request_id);
+      stage_ = v1::ROOM_STAGE_CLOSED;
+      log(now, p.id).set_stage_entered(stage_);
+      fx.closed = true;
+      return fx;
+    }
+    default:
+      return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "unknown room action");
+  }
+}
+
+room_effects room::ask(const participant& p, const v1::AskFollowUp& a, uint32_t request_id, int64_t now) {
+  if (!runs_interview(p.role))
+    return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "only the interviewer or coach asks follow-ups");
+  if (stage_ != v1::ROOM_STAGE_INTERVIEW)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "follow-ups are asked during the interview");
+  if (a.what_case() == v1::AskFollowUp::kFreeText) {
+    auto fx = ack(request_id);
+    record_ask("", a.free_text(), false, now, p.id, fx);
+    fire_due(now, fx);
+    return fx;
+  }
+  const auto& script = scenario_->follow_ups();
+  const auto it = std::find_if(script.begin(), script.end(), [&](const auto& f) { return f.id() == a.follow_up_id(); });
+  if (it == script.end()) return error(request_id, v1::ERROR_CODE_NOT_FOUND, "no follow-up '" + a.follow_up_id() + "'");
+  if (asked_ids_.count(it->id()))
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "that follow-up was already asked");
+  auto fx = ack(request_id);
+  record_ask(it->id(), it->text(), false, now, p.id, fx);
+  fire_due(now, fx);  // a chained follow-up may now be due
+  return fx;
+}
+
+room_effects room::tick_marker(const participant& p, const std::string& marker_id, uint32_t request_id, int64_t now) {
+  if (!runs_interview(p.role))
+    return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "only the interviewer or coach ticks markers");
+  if (stage_ != v1::ROOM_STAGE_INTERVIEW)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "markers are ticked during the interview");
+  const auto& markers = scenario_->markers();
+  if (std::none_of(markers.begin(), markers.end(), [&](const auto& m) { return m.id() == marker_id; }))
+    return error(request_id, v1::ERROR_CODE_NOT_FOUND, "no marker '" + marker_id + "'");
+  if (ticked_.count(marker_id)) return ack(request_id);
+  auto fx = ack(request_id);
+  ticked_.insert(marker_id);
+  log(now, p.id).set_marker_ticked(marker_id);
+  fire_due(now, fx);
+  return fx;
+}
+
+room_effects room::add_note(const participant& p, const std::string& text, uint32_t request_id, int64_t now) {
+  if (!is_staff(p.role))
+    return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "candidates do not keep notes in the room");
+  if (stage_ == v1::ROOM_STAGE_CLOSED) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room has closed");
+  if (notes_.size() >= settings_.max_notes)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room holds no more notes");
+  auto fx = ack(request_id);
+  v1::Note n;
+  n.set_author_id(p.id);
+  n.set_author_name(p.name);
+  n.set_text(text);
+  n.set_at_ms(now);
+  n.set_phase_id(current_phase_id());
+  *log(now, p.id).mutable_note_added() = n;
+  notes_.push_back(std::move(n));
+  return fx;
+}
+
+// ---------------------------------------------------------------- clock
+
+int64_t room::phase_elapsed(int64_t now) const {
+  return phase_used_ms_ + (running() ? std::max<int64_t>(0, now - *running_since_) : 0);
+}
+
+int64_t room::interview_elapsed(int64_t now) const {
+  const bool counting = running() && stage_ == v1::ROOM_STAGE_INTERVIEW;
+  return interview_used_ms_ + (counting ? std::max<int64_t>(0, now - *running_since_) : 0);
+}
+
+int64_t room::deadline() const { return running() ? *running_since_ + (phase_budget_ms_ - phase_used_ms_) : 0; }
+
+void room::fold(int64_t at) {
+  if (!running()) return;
+  const int64_t ran = std::max<int64_t>(0, at - *running_since_);
+  phase_used_ms_ += ran;
+  if (stage_ == v1::ROOM_STAGE_INTERVIEW) interview_used_ms_ += ran;
+  running_since_ = at;
+}
+
+std::string room::current_phase_id() const {
+  if (stage_ == v1::ROOM_STAGE_BRIEFING) return briefing_phase_id;
+  if (stage_ == v1::ROOM_STAGE_INTERVIEW && phase_index_ >= 0) return scenario_->phases(phase_index_).id();
+  return {};
+}
+
+// Starts phase `index` (-1: the briefing) at `at`. A paused clock stays
+// paused across the change, so skipping while paused does not start time.
+void room::enter_phase(int index, int64_t at) {
+  phase_index_ = index;
+  phase_used_ms_ = 0;
+  phase_budget_ms_ = index < 0 ? int64_t{settings_.briefing_seconds} * 1000
+                               : int64_t{scenario_->phases(index).duration_seconds()} * 1000;
+  if (paused_)
+    running_since_.reset();
+  else
+    running_since_ = at;
+  if (index >= 0) log(at, "").set_phase_started(scenario_->phases(index).id());
+}
+
+// Ends the briefing or the current phase at `at` and moves on.
+void room::end_current(int64_t at, room_effects& fx) {
+  fold(at);
+  fx.state_changed = true;
+  if (stage_ == v1::ROOM_STAGE_BRIEFING) {
+    stage_ = v1::ROOM_STAGE_INTERVIEW;
+    log(at, "").set_stage_entered(stage_);
+    enter_phase(0, at);
+    return;
+  }
+  if (phase_index_ + 1 < scenario_->phases_size()) {
+    enter_phase(phase_index_ + 1, at);
+    return;
+  }
+  stage_ = v1::ROOM_STAGE_SCORING;
+  phase_index_ = -1;
+  running_since_.reset();
+  paused_ = false;
+  phase_budget_ms_ = phase_used_ms_ = 0;
+  log(at, "").set_stage_entered(stage_);
+}
+
+room_effects room::advance(int64_t now_ms) {
+  room_effects fx;
+  // Phases that ended while nobody looked end at their own deadlines, so
+  // the next phase's clock starts where the last one stopped.
+  while (running() && (stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW) &&
+         now_ms >= deadline()) {
+    const auto at = deadline();
+    end_current(at, fx);
+    fire_due(at, fx);
+  }
+  fire_due(now_ms, fx);
+  return fx;
+}
+
+bool room::has_clock() const { return stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW; }
+
+// When follow-up `f` comes due on the running clock, if it is a timed one
+// that can still fire.
+std::optional<int64_t> room::due_at(const v1::FollowUp& f) const {
+  if (!running() || stage_ != v1::ROOM_STAGE_INTERVIEW || asked_ids_.count(f.id())) return std::nullopt;
+  if (f.has_in_phase()) {
+    if (f.in_phase().phase_id() != current_phase_id()) return std::nullopt;
+    return *running_since_ + (int64_t{f.in_phase().after_seconds()} * 1000 - phase_used_ms_);
+  }
+  if (f.has_at_time()) {
+    if (!f.at_time().unless_marker().empty() && ticked_.count(f.at_time().unless_marker())) return std::nullopt;
+    return *running_since_ + (int64_t{f.at_time().at_seconds()} * 1000 - interview_used_ms_);
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> room::next_wakeup_ms() const {
+  if (!running() || !has_clock()) return std::nullopt;
+  int64_t next = deadline();
+  for (const auto& f : scenario_->follow_ups())
+    if (auto due = due_at(f)) next = std::min(next, *due);
+  return next;
+}
+
+void room::fire_due(int64_t now, room_effects& fx) {
+  if (stage_ != v1::ROOM_STAGE_INTERVIEW) return;
+  // Asking one can make a chained one due, so go round until quiet.
+  for (bool fired = true; fired;) {
+    fired = false;
+    for (const auto& f : scenario_->follow_ups()) {
+      if (asked_ids_.count(f.id())) continue;
+      bool due = false;
+      if (f.has_on_move()) {
+        const auto& t = f.on_move();
+        due = ticked_.count(t.marker_id()) && (t.after_follow_up().empty() || asked_ids_.count(t.after_follow_up()));
+      } else if (auto at = due_at(f)) {
+        due = *at <= now;
+      }
+      if (due) {
+        record_ask(f.id(), f.text(), true, now, "", fx);
+        fired = true;
+      }
+    }
+  }
+}
+
+void room::record_ask(const std::string& follow_up_id, const std::string& text, bool by_script, int64_t now,
+                      const std::string& by, room_effects& fx) {
+  v1::AskedFollowUp a;
+  a.set_follow_up_id(follow_up_id);
+  a.set_text(text);
+  a.set_asked_at_ms(now);
+  a.set_phase_id(current_phase_id());
+  a.set_by_script(by_script);
+  if (!follow_up_id.empty()) asked_ids_.insert(follow_up_id);
+  *log(now, by).mutable_follow_up_asked() = a;
+  asked_.push_back(std::move(a));
+  fx.state_changed = true;
+}
+
+v1::RoomClock room::clock(int64_t now) const {
+  v1::RoomClock c;
+  c.set_stage(stage_);
+  c.set_phase_id(current_phase_id());
+  if (stage_ == v1::ROOM_STAGE_BRIEFING) c.set_phase_name("Briefing");
+  if (stage_ == v1::ROOM_STAGE_INTERVIEW && phase_index_ >= 0) c.set_phase_name(scenario_->phases(phase_index_).name());
+  c.set_phase_index(stage_ == v1::ROOM_STAGE_INTERVIEW ? phase_index_ : -1);
+  if (has_clock()) {
+    c.set_remaining_ms(std::max<int64_t>(0, phase_budget_ms_ - phase_elapsed(now)));
+    c.set_deadline_ms(deadline());
+    c.set_paused(paused_);
+  }
+  c.set_server_time_ms(now);
+  c.set_interview_elapsed_ms(interview_elapsed(now));
+  return c;
+}
+
+// ---------------------------------------------------------------- views
+
+v1::RoomEvent& room::log(int64_t now, const std::string& by) {
+  auto& e = events_.emplace_back();
+  e.set_seq(events_.size());
+  e.set_at_ms(now);
+  e.set_participant_id(by);
+  ++version_;
+  return e;
+}
+
+v1::RoomState room::public_state(int64_t now) const {
+  v1::RoomState s;
+  s.set_room_id(id_);
+  s.set_version(version_);
+  *s.mutable_clock() = clock(now);
+  for (const auto& p : participants_) {
+    auto* out = s.add_participants();
+    out->set_participant_id(p.id);
+    out->set_display_name(p.name);
+    out->set_role(p.role);
+    out->set_connected(true);
+  }
+  for (const auto& a : asked_) *s.add_asked() = a;
+  return s;
+}
+
+room_views room::views(int64_t now_ms) const {
+  room_views v;
+  v.candidate_view = public_state(now_ms);
+  for (const auto& p : participants_) {
+    if (!is_staff(p.role)) {
+      v.candidate_ids.push_back(p.id);
+      continue;
+    }
+    v1::StaffRoomState s;
+    *s.mutable_room() = v.candidate_view;
+    for (const auto& m : ticked_) s.add_ticked_markers(m);
+    // Notes are private: each rater sees their own, the coach sees all.
+    for (const auto& n : notes_)
+      if (p.role == v1::ROLE_COACH || n.author_id() == p.id) *s.add_notes() = n;
+    v.staff_views.emplace_back(p.id, std::move(s));
+  }
+  return v;
+}
+
+v1::CandidateBriefing room::candidate_briefing() const {
+  v1::CandidateBriefing b;
+  b.set_room_id(id_);
+  b.set_scenario_id(scenario_->id());
+  b.set_title(scenario_->title());
+  b.set_round_type(scenario_->round_type());
+  *b.mutable_brief() = scenario_->candidate();
+  for (const auto& ph : scenario_->phases()) {
+    auto* info = b.add_phases();
+    info->set_id(ph.id());
+    info->set_name(ph.name());
+    info->set_duration_seconds(ph.duration_seconds());
+    info->set_candidate_guidance(ph.candidate_guidance());
+  }
+  return b;
+}
+
+v1::StaffBriefing room::staff_briefing() const {
+  v1::StaffBriefing b;
+  b.set_room_id(id_);
+  *b.mutable_scenario() = *scenario_;
+  return b;
+}
+
+std::variant<v1::CandidateBriefing, v1::StaffBriefing> room::briefing_for(const std::string& participant_id) const {
+  const auto* p = find(participant_id);
+  if (p && is_staff(p->role)) return staff_briefing();
+  return candidate_briefing();
+}
+
+v1::Tick room::tick(int64_t now_ms) const {
+  v1::Tick t;
+  t.set_room_id(id_);
+  *t.mutable_clock() = clock(now_ms);
+  return t;
+}
+
+}  // namespace mockloop

@@ -1,0 +1,48 @@
+// The rooms of this server and their join codes. Creating and finding
+// rooms takes a short lock; everything inside a room runs on its strand.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "mockloop/core/room.h"
+
+namespace mockloop {
+
+class room_host;
+
+class room_directory : public std::enable_shared_from_this<room_directory> {
+ public:
+  explicit room_directory(boost::asio::any_io_executor io, room_settings settings) : io_(std::move(io)), settings_(settings) {}
+
+  struct created {
+    std::shared_ptr<room_host> host;
+    std::vector<v1::JoinCode> codes;
+  };
+  created create(std::shared_ptr<const v1::Scenario> scenario);
+
+  struct found {
+    std::shared_ptr<room_host> host;
+    v1::Role role;
+  };
+  std::optional<found> find_by_code(const std::string& code) const;
+
+  void remove(const std::string& room_id);
+  size_t size() const;
+  std::vector<std::shared_ptr<room_host>> rooms() const;
+
+ private:
+  boost::asio::any_io_executor io_;
+  room_settings settings_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<room_host>> rooms_;
+  std::unordered_map<std::string, std::pair<std::string, v1::Role>> codes_;  // code -> room id, role
+};
+
+}  // namespace mockloop

@@ -1,0 +1,382 @@
+// The room core with a fake clock: every phase transition, pause/extend/skip,
+// timed and chained follow-ups, permissions and per-role views.
+#include "mockloop/core/room.h"
+
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+
+namespace mockloop {
+namespace {
+
+constexpr int64_t t0 = 1'800'000'000'000;  // a Unix ms; the room has no clock of its own
+constexpr int64_t s = 1000;
+
+std::shared_ptr<const v1::Scenario> test_scenario() {
+  auto sc = std::make_shared<v1::Scenario>();
+  const bool ok = google::protobuf::TextFormat::ParseFromString(R"pb(
+    id: "unit" version: 1 title: "Unit scenario"
+    round_type: ROUND_TYPE_SYSTEM_DESIGN levels: LEVEL_L5 company_style: COMPANY_STYLE_HYPERSCALE
+    candidate { prompt: "Design a thing." context: "It is big." }
+    phases { id: "clarify" name: "Clarify" duration_seconds: 300 }
+    phases { id: "design" name: "Design" duration_seconds: 1200 }
+    phases { id: "wrap" name: "Wrap up" duration_seconds: 120 }
+    rubric { id: "scoping" name: "Scoping" layer: SCORING_LAYER_SCOPING
+             anchors { level: 1 description: "RUBRIC-ANCHOR-ONE" } anchors { level: 2 description: "two" }
+             anchors { level: 3 description: "three" } anchors { level: 4 description: "four" } }
+    markers { id: "metric_named" label: "Named a success metric" }
+    markers { id: "proposes_meeting" label: "Proposed a meeting" }
+    follow_ups { id: "manual" text: "What would you cut first?" }
+    follow_ups { id: "phase_q" text: "Which constraint matters most?" in_phase { phase_id: "design" after_seconds: 60 } }
+    follow_ups { id: "metric_q" text: "How will you know it worked?" at_time { at_seconds: 600 unless_marker: "metric_named" } }
+    follow_ups { id: "say_no" text: "And if they say no?" on_move { marker_id: "proposes_meeting" } }
+    follow_ups { id: "then" text: "Who decides then?" on_move { marker_id: "metric_named" after_follow_up: "say_no" } }
+  )pb", sc.get());
+  EXPECT_TRUE(ok);
+  return sc;
+}
+
+v1::ClientMessage control(v1::RoomControl::Action a, uint32_t seconds = 0) {
+  v1::ClientMessage m;
+  m.set_request_id(5);
+  m.mutable_room_control()->set_action(a);
+  m.mutable_room_control()->set_seconds(seconds);
+  return m;
+}
+
+v1::ClientMessage ask_id(const std::string& id) {
+  v1::ClientMessage m;
+  m.mutable_ask_follow_up()->set_follow_up_id(id);
+  return m;
+}
+
+v1::ClientMessage tick(const std::string& marker) {
+  v1::ClientMessage m;
+  m.mutable_tick_marker()->set_marker_id(marker);
+  return m;
+}
+
+v1::ClientMessage note(const std::string& text) {
+  v1::ClientMessage m;
+  m.mutable_add_note()->set_text(text);
+  return m;
+}
+
+v1::ErrorCode error_of(const room_effects& fx) {
+  if (fx.replies.size() != 1 || !fx.replies[0].has_error()) return v1::ERROR_CODE_UNSPECIFIED;
+  return fx.replies[0].error().code();
+}
+
+bool acked(const room_effects& fx) { return fx.replies.size() == 1 && fx.replies[0].has_ack(); }
+
+std::vector<std::string> asked_ids(const room& r) {
+  std::vector<std::string> out;
+  const auto views = r.views(t0);
+  for (const auto& a : views.candidate_view.asked()) out.push_back(a.follow_up_id());
+  return out;
+}
+
+class Room : public ::testing::Test {
+ protected:
+  Room() : room_("r1", test_scenario(), settings(), t0) {}
+
+  static room_settings settings() {
+    room_settings rs;
+    rs.briefing_seconds = 60;
+    rs.max_participants = 4;
+    return rs;
+  }
+
+  void seat_everyone() {
+    ASSERT_FALSE(room_.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0).replies[0].has_error());
+    ASSERT_FALSE(room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0).replies[0].has_error());
+    ASSERT_FALSE(room_.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0).replies[0].has_error());
+  }
+
+  // Seated, started, briefing over: phase "clarify" starts at t0 + 60 s.
+  void start_interview() {
+    seat_everyone();
+    ASSERT_TRUE(acked(room_.handle("iv", control(v1::RoomControl::ACTION_START), t0)));
+    room_.advance(t0 + 60 * s);
+    ASSERT_EQ(room_.stage(), v1::ROOM_STAGE_INTERVIEW);
+  }
+
+  v1::RoomClock clock(int64_t now) const { return room_.tick(now).clock(); }
+
+  room room_;
+};
+
+TEST_F(Room, SeatsAreSingleExceptObservers) {
+  seat_everyone();
+  EXPECT_EQ(error_of(room_.join("x", "X", v1::ROLE_CANDIDATE, 2, t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
+  EXPECT_EQ(error_of(room_.join("iv", "Ivy", v1::ROLE_OBSERVER, 2, t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
+  EXPECT_TRUE(room_.join("ob2", "Oz", v1::ROLE_OBSERVER, 2, t0).replies[0].has_joined());
+  EXPECT_EQ(error_of(room_.join("ob3", "Ola", v1::ROLE_OBSERVER, 2, t0)), v1::ERROR_CODE_FAILED_PRECONDITION)
+      << "max_participants is 4";
+  EXPECT_EQ(room_.participant_count(), 4u);
+}
+
+TEST_F(Room, JoinRepliesAndAsksForTheBriefing) {
+  auto fx = room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 9, t0);
+  ASSERT_EQ(fx.replies.size(), 1u);
+  EXPECT_EQ(fx.replies[0].request_id(), 9u);
+  EXPECT_EQ(fx.replies[0].joined().role(), v1::ROLE_CANDIDATE);
+  EXPECT_EQ(fx.need_briefing, std::vector<std::string>{"ca"});
+  EXPECT_TRUE(fx.state_changed);
+}
+
+TEST_F(Room, StartNeedsACandidate) {
+  room_.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  EXPECT_EQ(error_of(room_.handle("iv", control(v1::RoomControl::ACTION_START), t0)),
+            v1::ERROR_CODE_FAILED_PRECONDITION);
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_LOBBY);
+}
+
+TEST_F(Room, WholeLifecycleRunsOnTheClock) {
+  seat_everyone();
+  EXPECT_FALSE(room_.has_clock());
+  EXPECT_FALSE(room_.next_wakeup_ms());
+  room_.handle("iv", control(v1::RoomControl::ACTION_START), t0);
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_BRIEFING);
+  EXPECT_EQ(clock(t0 + 10 * s).phase_id(), "briefing");
+  EXPECT_EQ(clock(t0 + 10 * s).remaining_ms(), 50 * s);
+  EXPECT_EQ(clock(t0).deadline_ms(), t0 + 60 * s);
+  EXPECT_EQ(room_.next_wakeup_ms(), t0 + 60 * s);
+
+  room_.advance(t0 + 59 * s);
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_BRIEFING);
+  auto fx = room_.advance(t0 + 60 * s);
+  EXPECT_TRUE(fx.state_changed);
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_INTERVIEW);
+  EXPECT_EQ(clock(t0 + 60 * s).phase_id(), "clarify");
+  EXPECT_EQ(clock(t0 + 60 * s).phase_index(), 0);
+  EXPECT_EQ(clock(t0 + 60 * s).deadline_ms(), t0 + 360 * s);
+
+  room_.advance(t0 + 360 * s);
+  EXPECT_EQ(clock(t0 + 360 * s).phase_id(), "design");
+  room_.advance(t0 + 1560 * s);
+  EXPECT_EQ(clock(t0 + 1560 * s).phase_id(), "wrap");
+  room_.advance(t0 + 1680 * s);
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_SCORING);
+  EXPECT_FALSE(room_.has_clock());
+  EXPECT_FALSE(room_.next_wakeup_ms());
+
+  fx = room_.handle("iv", control(v1::RoomControl::ACTION_CLOSE), t0 + 1700 * s);
+  EXPECT_TRUE(fx.closed);
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_CLOSED);
+  EXPECT_EQ(error_of(room_.join("late", "L", v1::ROLE_OBSERVER, 1, t0 + 1701 * s)),
+            v1::ERROR_CODE_FAILED_PRECONDITION);
+}
+
+TEST_F(Room, LateAdvanceEndsEachPhaseAtItsOwnDeadline) {
+  start_interview();  // clarify: t0+60 .. t0+360
+  room_.advance(t0 + 400 * s);  // woke late: design started at t0+360, not t0+400
+  EXPECT_EQ(clock(t0 + 400 * s).phase_id(), "design");
+  EXPECT_EQ(clock(t0 + 400 * s).deadline_ms(), t0 + 1560 * s);
+}
+
+TEST_F(Room, PauseFreezesAndResumeShiftsTheDeadline) {
+  start_interview();
+  ASSERT_TRUE(acked(room_.handle("iv", control(v1::RoomControl::ACTION_PAUSE), t0 + 100 * s)));
+  EXPECT_TRUE(clock(t0 + 100 * s).paused());
+  EXPECT_EQ(clock(t0 + 500 * s).remaining_ms(), 260 * s) << "frozen while paused";
+  EXPECT_FALSE(room_.next_wakeup_ms());
+  room_.advance(t0 + 1000 * s);
+  EXPECT_EQ(clock(t0 + 1000 * s).phase_id(), "clarify") << "no phase ends while paused";
+  EXPECT_EQ(error_of(room_.handle("iv", control(v1::RoomControl::ACTION_PAUSE), t0 + 1000 * s)),
+            v1::ERROR_CODE_FAILED_PRECONDITION);
+
+  ASSERT_TRUE(acked(room_.handle("iv", control(v1::RoomControl::ACTION_RESUME), t0 + 1000 * s)));
+  EXPECT_EQ(clock(t0 + 1000 * s).deadline_ms(), t0 + 1260 * s);
+  EXPECT_EQ(clock(t0 + 1000 * s).interview_elapsed_ms(), 40 * s) << "pauses are not interview time";
+}
+
+TEST_F(Room, ExtendAddsToThePhase) {
+  start_interview();
+  ASSERT_TRUE(acked(room_.handle("iv", control(v1::RoomControl::ACTION_EXTEND, 90), t0 + 100 * s)));
+  EXPECT_EQ(clock(t0 + 100 * s).deadline_ms(), t0 + 450 * s);
+  room_.advance(t0 + 360 * s);
+  EXPECT_EQ(clock(t0 + 360 * s).phase_id(), "clarify");
+  EXPECT_EQ(error_of(room_.handle("iv", control(v1::RoomControl::ACTION_EXTEND, 0), t0)),
+            v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error_of(room_.handle("iv", control(v1::RoomControl::ACTION_EXTEND, 1801), t0)),
+            v1::ERROR_CODE_INVALID_ARGUMENT);
+}
+
+TEST_F(Room, SkipEndsThePhaseNowAndKeepsAPause) {
+  start_interview();
+  room_.handle("iv", control(v1::RoomControl::ACTION_SKIP), t0 + 100 * s);
+  EXPECT_EQ(clock(t0 + 100 * s).phase_id(), "design");
+  EXPECT_EQ(clock(t0 + 100 * s).deadline_ms(), t0 + 1300 * s);
+
+  room_.handle("iv", control(v1::RoomControl::ACTION_PAUSE), t0 + 200 * s);
+  room_.handle("iv", control(v1::RoomControl::ACTION_SKIP), t0 + 210 * s);
+  EXPECT_EQ(clock(t0 + 210 * s).phase_id(), "wrap");
+  EXPECT_TRUE(clock(t0 + 210 * s).paused());
+  EXPECT_EQ(clock(t0 + 999 * s).remaining_ms(), 120 * s);
+}
+
+TEST_F(Room, SkipDuringBriefingStartsTheFirstPhase) {
+  seat_everyone();
+  room_.handle("iv", control(v1::RoomControl::ACTION_START), t0);
+  room_.handle("iv", control(v1::RoomControl::ACTION_SKIP), t0 + 5 * s);
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_INTERVIEW);
+  EXPECT_EQ(clock(t0 + 5 * s).deadline_ms(), t0 + 305 * s);
+}
+
+TEST_F(Room, InPhaseFollowUpFiresAtItsOffset) {
+  start_interview();
+  room_.advance(t0 + 360 * s);  // design starts
+  EXPECT_EQ(room_.next_wakeup_ms(), t0 + 420 * s);
+  room_.advance(t0 + 419 * s);
+  EXPECT_TRUE(asked_ids(room_).empty());
+  auto fx = room_.advance(t0 + 420 * s);
+  EXPECT_TRUE(fx.state_changed);
+  ASSERT_EQ(asked_ids(room_), std::vector<std::string>{"phase_q"});
+  const auto asked = room_.views(t0).candidate_view.asked(0);
+  EXPECT_TRUE(asked.by_script());
+  EXPECT_EQ(asked.phase_id(), "design");
+  EXPECT_EQ(asked.asked_at_ms(), t0 + 420 * s);
+}
+
+TEST_F(Room, TimedFollowUpFiresUnlessItsMarkerWasTicked) {
+  start_interview();
+  // at_seconds 600 of interview time, pauses excluded: due at t0 + 660 s.
+  room_.handle("iv", control(v1::RoomControl::ACTION_PAUSE), t0 + 100 * s);
+  room_.handle("iv", control(v1::RoomControl::ACTION_RESUME), t0 + 130 * s);
+  room_.advance(t0 + 689 * s);
+  auto ids = asked_ids(room_);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), "metric_q"), 0);
+  room_.advance(t0 + 690 * s);
+  ids = asked_ids(room_);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), "metric_q"), 1);
+}
+
+TEST_F(Room, TickedMarkerSuppressesTheTimedFollowUp) {
+  start_interview();
+  ASSERT_TRUE(acked(room_.handle("iv", tick("metric_named"), t0 + 200 * s)));
+  room_.advance(t0 + 2000 * s);
+  auto ids = asked_ids(room_);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), "metric_q"), 0);
+}
+
+TEST_F(Room, ChainedFollowUpsFireOnTheMoveInOrder) {
+  start_interview();
+  // Ticked before its prerequisite was asked: waits for "say_no".
+  room_.handle("iv", tick("metric_named"), t0 + 70 * s);
+  EXPECT_TRUE(asked_ids(room_).empty());
+  auto fx = room_.handle("iv", tick("proposes_meeting"), t0 + 80 * s);
+  EXPECT_TRUE(fx.state_changed);
+  EXPECT_EQ(asked_ids(room_), (std::vector<std::string>{"say_no", "then"}));
+  // Ticking again changes nothing and asks nothing twice.
+  room_.handle("iv", tick("proposes_meeting"), t0 + 81 * s);
+  EXPECT_EQ(asked_ids(room_).size(), 2u);
+}
+
+TEST_F(Room, InterviewerAsksFromScriptOrFreeText) {
+  start_interview();
+  ASSERT_TRUE(acked(room_.handle("iv", ask_id("manual"), t0 + 70 * s)));
+  EXPECT_EQ(error_of(room_.handle("iv", ask_id("manual"), t0 + 71 * s)), v1::ERROR_CODE_FAILED_PRECONDITION);
+  EXPECT_EQ(error_of(room_.handle("iv", ask_id("nope"), t0 + 71 * s)), v1::ERROR_CODE_NOT_FOUND);
+  v1::ClientMessage free;
+  free.mutable_ask_follow_up()->set_free_text("Why that database?");
+  ASSERT_TRUE(acked(room_.handle("iv", free, t0 + 72 * s)));
+  const auto view = room_.views(t0 + 72 * s).candidate_view;
+  ASSERT_EQ(view.asked_size(), 2);
+  EXPECT_EQ(view.asked(0).text(), "What would you cut first?");
+  EXPECT_FALSE(view.asked(0).by_script());
+  EXPECT_EQ(view.asked(1).text(), "Why that database?");
+  EXPECT_EQ(view.asked(1).follow_up_id(), "");
+}
+
+TEST_F(Room, FollowUpsOnlyDuringTheInterview) {
+  seat_everyone();
+  EXPECT_EQ(error_of(room_.handle("iv", ask_id("manual"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
+  EXPECT_EQ(error_of(room_.handle("iv", tick("metric_named"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
+}
+
+TEST_F(Room, OnlyInterviewerOrCoachMayControlAskOrTick) {
+  start_interview();
+  const auto before = room_.views(t0 + 100 * s).candidate_view;
+  for (const char* who : {"ca", "ob"}) {
+    for (auto action : {v1::RoomControl::ACTION_PAUSE, v1::RoomControl::ACTION_SKIP, v1::RoomControl::ACTION_EXTEND})
+      EXPECT_EQ(error_of(room_.handle(who, control(action, 60), t0 + 100 * s)), v1::ERROR_CODE_PERMISSION_DENIED)
+          << who;
+    EXPECT_EQ(error_of(room_.handle(who, ask_id("manual"), t0 + 100 * s)), v1::ERROR_CODE_PERMISSION_DENIED) << who;
+    EXPECT_EQ(error_of(room_.handle(who, tick("proposes_meeting"), t0 + 100 * s)), v1::ERROR_CODE_PERMISSION_DENIED)
+        << who;
+  }
+  const auto after = room_.views(t0 + 100 * s).candidate_view;
+  EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString()) << "a refused request changes nothing";
+  EXPECT_EQ(error_of(room_.handle("stranger", ask_id("manual"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
+}
+
+TEST_F(Room, CoachRunsTheRoomToo) {
+  room_.join("co", "Coco", v1::ROLE_COACH, 1, t0);
+  room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  EXPECT_TRUE(acked(room_.handle("co", control(v1::RoomControl::ACTION_START), t0)));
+  EXPECT_TRUE(acked(room_.handle("co", control(v1::RoomControl::ACTION_SKIP), t0)));
+  EXPECT_TRUE(acked(room_.handle("co", ask_id("manual"), t0)));
+}
+
+TEST_F(Room, NotesArePrivateExceptToTheCoach) {
+  room_.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  room_.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0);
+  room_.join("co", "Coco", v1::ROLE_COACH, 1, t0);
+  ASSERT_TRUE(acked(room_.handle("iv", note("interviewer note"), t0)));
+  ASSERT_TRUE(acked(room_.handle("ob", note("observer note"), t0)));
+  EXPECT_EQ(error_of(room_.handle("ca", note("candidate note"), t0)), v1::ERROR_CODE_PERMISSION_DENIED);
+
+  const auto v = room_.views(t0);
+  EXPECT_EQ(v.candidate_ids, std::vector<std::string>{"ca"});
+  ASSERT_EQ(v.staff_views.size(), 3u);
+  for (const auto& [who, view] : v.staff_views) {
+    std::vector<std::string> texts;
+    for (const auto& n : view.notes()) texts.push_back(n.text());
+    if (who == "iv") {
+      EXPECT_EQ(texts, std::vector<std::string>{"interviewer note"});
+    } else if (who == "ob") {
+      EXPECT_EQ(texts, std::vector<std::string>{"observer note"});
+    } else {
+      EXPECT_EQ(who, "co");
+      EXPECT_EQ(texts, (std::vector<std::string>{"interviewer note", "observer note"}));
+    }
+  }
+}
+
+TEST_F(Room, CandidateViewsCarryNoStaffMaterial) {
+  start_interview();
+  room_.handle("iv", tick("proposes_meeting"), t0 + 70 * s);
+  room_.handle("iv", note("secret note"), t0 + 71 * s);
+  const auto bytes = room_.views(t0 + 72 * s).candidate_view.SerializeAsString() +
+                     room_.candidate_briefing().SerializeAsString() + room_.tick(t0 + 72 * s).SerializeAsString();
+  for (const char* secret : {"RUBRIC-ANCHOR-ONE", "secret note", "proposes_meeting", "Named a success metric",
+                             "What would you cut first?", "How will you know it worked?"})
+    EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
+  EXPECT_NE(bytes.find("And if they say no?"), std::string::npos) << "asked follow-ups are visible";
+  EXPECT_NE(room_.staff_briefing().SerializeAsString().find("RUBRIC-ANCHOR-ONE"), std::string::npos);
+}
+
+TEST_F(Room, EventLogRecordsEverythingWithTimes) {
+  start_interview();
+  room_.handle("iv", control(v1::RoomControl::ACTION_PAUSE), t0 + 100 * s);
+  room_.handle("iv", control(v1::RoomControl::ACTION_RESUME), t0 + 110 * s);
+  room_.handle("iv", ask_id("manual"), t0 + 120 * s);
+  room_.leave("ob", t0 + 130 * s);
+  std::vector<v1::RoomEvent::KindCase> kinds;
+  uint64_t seq = 0;
+  for (const auto& e : room_.events()) {
+    EXPECT_EQ(e.seq(), ++seq);
+    kinds.push_back(e.kind_case());
+  }
+  using K = v1::RoomEvent;
+  const std::vector<v1::RoomEvent::KindCase> want = {
+      K::kStageEntered, K::kJoined, K::kJoined, K::kJoined, K::kStageEntered, K::kStageEntered, K::kPhaseStarted,
+      K::kPaused,       K::kPaused, K::kFollowUpAsked, K::kLeft};
+  EXPECT_EQ(kinds, want);
+  EXPECT_EQ(room_.events().back().at_ms(), t0 + 130 * s);
+  EXPECT_EQ(room_.events()[9].participant_id(), "iv");
+}
+
+}  // namespace
+}  // namespace mockloop
