@@ -36,6 +36,9 @@ const setting settings[] = {
     {"http_timeout_ms", &server_config::http_timeout_ms, "HTTP request deadline"},
     {"briefing_seconds", &server_config::briefing_seconds, "reading time before the first phase"},
     {"max_room_participants", &server_config::max_room_participants, "people in one room"},
+    {"widen_after_seconds", &server_config::widen_after_seconds, "queue wait before a search widens"},
+    {"ticket_max_wait_seconds", &server_config::ticket_max_wait_seconds, "default lifetime of a queue ticket"},
+    {"match_join_timeout_seconds", &server_config::match_join_timeout_seconds, "time a matched peer has to join"},
     {"shutdown_grace_ms", &server_config::shutdown_grace_ms, "time clients get to close on shutdown"},
     {"log_level", &server_config::log_level, "trace, debug, info, warn or error"},
 };

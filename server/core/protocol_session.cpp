@@ -68,6 +68,14 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
       return check_length("markerId", m.tick_marker().marker_id(), 64, true);
     case v1::ClientMessage::kAddNote:
       return check_length("text", m.add_note().text(), 2000, true);
+    case v1::ClientMessage::kEnqueue: {
+      const auto& q = m.enqueue();
+      if (auto e = check_length("language", q.language(), 16, false)) return e;
+      if (auto e = check_length("partnerCode", q.partner_code(), 64, false)) return e;
+      if (q.rounds_size() > 5) return check_length("rounds", std::string(size_t(q.rounds_size()), 'x'), 5, false);
+      return std::nullopt;
+    }
+    case v1::ClientMessage::kCancelTicket:
     case v1::ClientMessage::kLeaveRoom:
     case v1::ClientMessage::BODY_NOT_SET:
       break;

@@ -116,18 +116,31 @@ room_effects room::leave(const std::string& participant_id, int64_t now_ms) {
 room_effects room::handle(const std::string& participant_id, const v1::ClientMessage& m, int64_t now_ms) {
   const auto* p = find(participant_id);
   if (!p) return error(m.request_id(), v1::ERROR_CODE_FAILED_PRECONDITION, "not in this room");
+  // Catch the clock up first: a PAUSE or EXTEND that arrives just after a
+  // deadline acts on the next phase, not on one that is already over.
+  auto fx = advance(now_ms);
+  room_effects r;
   switch (m.body_case()) {
     case v1::ClientMessage::kRoomControl:
-      return control(*p, m.room_control(), m.request_id(), now_ms);
+      r = control(*p, m.room_control(), m.request_id(), now_ms);
+      break;
     case v1::ClientMessage::kAskFollowUp:
-      return ask(*p, m.ask_follow_up(), m.request_id(), now_ms);
+      r = ask(*p, m.ask_follow_up(), m.request_id(), now_ms);
+      break;
     case v1::ClientMessage::kTickMarker:
-      return tick_marker(*p, m.tick_marker().marker_id(), m.request_id(), now_ms);
+      r = tick_marker(*p, m.tick_marker().marker_id(), m.request_id(), now_ms);
+      break;
     case v1::ClientMessage::kAddNote:
-      return add_note(*p, m.add_note().text(), m.request_id(), now_ms);
+      r = add_note(*p, m.add_note().text(), m.request_id(), now_ms);
+      break;
     default:
-      return error(m.request_id(), v1::ERROR_CODE_INVALID_ARGUMENT, "not a room request");
+      r = error(m.request_id(), v1::ERROR_CODE_INVALID_ARGUMENT, "not a room request");
   }
+  for (auto& reply : r.replies) fx.replies.push_back(std::move(reply));
+  for (auto& pid : r.need_briefing) fx.need_briefing.push_back(std::move(pid));
+  fx.state_changed |= r.state_changed;
+  fx.closed |= r.closed;
+  return fx;
 }
 
 room_effects room::control(const participant& p, const v1::RoomControl& c, uint32_t request_id, int64_t now) {
@@ -202,6 +215,8 @@ room_effects room::ask(const participant& p, const v1::AskFollowUp& a, uint32_t 
     return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "only the interviewer or coach asks follow-ups");
   if (stage_ != v1::ROOM_STAGE_INTERVIEW)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "follow-ups are asked during the interview");
+  if (asked_.size() >= settings_.max_asked)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room has asked all the follow-ups it may");
   if (a.what_case() == v1::AskFollowUp::kFreeText) {
     auto fx = ack(request_id);
     record_ask("", a.free_text(), false, now, p.id, fx);
@@ -239,8 +254,9 @@ room_effects room::add_note(const participant& p, const std::string& text, uint3
   if (!is_staff(p.role))
     return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "candidates do not keep notes in the room");
   if (stage_ == v1::ROOM_STAGE_CLOSED) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room has closed");
-  if (notes_.size() >= settings_.max_notes)
+  if (note_bytes_ + text.size() > settings_.max_note_bytes)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room holds no more notes");
+  note_bytes_ += text.size();
   auto fx = ack(request_id);
   v1::Note n;
   n.set_author_id(p.id);
@@ -323,6 +339,7 @@ room_effects room::advance(int64_t now_ms) {
   while (running() && (stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW) &&
          now_ms >= deadline()) {
     const auto at = deadline();
+    fire_due(at, fx);  // what came due in this phase is asked before it ends
     end_current(at, fx);
     fire_due(at, fx);
   }

@@ -6,6 +6,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
+#include "matchmaking.h"
 #include "room_directory.h"
 #include "static_files.h"
 #include "websocket_session.h"
@@ -44,6 +45,7 @@ http::message_generator metrics_page(const request& req, hub& h) {
   metrics_gauges g;
   g.uptime_seconds = h.uptime_seconds();
   g.rooms = h.rooms ? static_cast<int64_t>(h.rooms->size()) : 0;
+  g.queue_depth = h.matching ? static_cast<int64_t>(h.matching->queue_depth()) : 0;
   return text_response(req, http::status::ok, render_prometheus(h.metrics(), g), "text/plain; version=0.0.4");
 }
 

@@ -21,6 +21,7 @@ namespace mockloop {
 
 class websocket_session;
 class room_directory;
+class matchmaking;
 
 class hub {
  public:
@@ -51,9 +52,11 @@ class hub {
 
   // Set once by the server before it accepts connections.
   std::shared_ptr<room_directory> rooms;
+  std::shared_ptr<mockloop::matchmaking> matching;
 
   bool shutting_down() const { return shutting_down_.load(); }
-  void begin_shutdown() { shutting_down_.store(true); }
+  // True for the one caller that starts the shutdown.
+  bool begin_shutdown() { return !shutting_down_.exchange(true); }
 
  private:
   const server_config config_;

@@ -42,6 +42,13 @@ void room_directory::remove(const std::string& room_id) {
   std::erase_if(codes_, [&](const auto& kv) { return kv.second.first == room_id; });
 }
 
+void room_directory::clear() {
+  decltype(rooms_) gone;  // destroyed outside the lock
+  std::lock_guard lock(mutex_);
+  gone.swap(rooms_);
+  codes_.clear();
+}
+
 size_t room_directory::size() const {
   std::lock_guard lock(mutex_);
   return rooms_.size();

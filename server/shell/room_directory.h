@@ -34,6 +34,7 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
   std::optional<found> find_by_code(const std::string& code) const;
 
   void remove(const std::string& room_id);
+  void clear();
   size_t size() const;
   std::vector<std::shared_ptr<room_host>> rooms() const;
 

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "clock.h"
 #include "room_directory.h"
 #include "websocket_session.h"
 
@@ -12,10 +13,7 @@ namespace net = boost::asio;
 
 namespace {
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t now_ms() { return monotonic_unix_ms(); }
 
 // One message serialised at most once per encoding, however many receive it.
 class encoded_once {
@@ -46,20 +44,20 @@ void room_host::join(std::shared_ptr<websocket_session> s, std::string display_n
                      uint32_t request_id) {
   net::post(strand_, [self = shared_from_this(), s = std::move(s), name = std::move(display_name), role, request_id] {
     if (self->disposed_) {
+      s->forget_room(self);
       s->deliver_from_room(make_error(request_id, v1::ERROR_CODE_NOT_FOUND, "that room has ended"));
       return;
     }
     const auto now = now_ms();
     auto fx = self->core_.join(s->id(), name, role, request_id, now);
-    if (!fx.need_briefing.empty()) {
-      self->members_[s->id()] = s;
-      s->set_room(self);  // posted to the session before any reply, so it knows its room first
-      spdlog::info("[room {}] {} joined", self->id_, s->id());
-    } else {
-      // Refused: reply directly, the session is not a member.
+    if (fx.need_briefing.empty()) {
+      // Refused: the session is not a member; reply to it directly.
+      s->forget_room(self);
       for (const auto& r : fx.replies) s->deliver_from_room(r);
       return;
     }
+    self->members_[s->id()] = s;
+    spdlog::info("[room {}] {} joined", self->id_, s->id());
     self->apply(fx, s->id(), now);
   });
 }
@@ -80,6 +78,10 @@ void room_host::handle(std::string participant_id, v1::ClientMessage m) {
     const auto now = now_ms();
     self->apply(self->core_.handle(pid, m, now), pid, now);
   });
+}
+
+void room_host::inspect(std::function<void(const room&)> fn) {
+  net::post(strand_, [self = shared_from_this(), fn = std::move(fn)] { fn(self->core_); });
 }
 
 void room_host::shutdown() {
@@ -131,7 +133,10 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
       send_to(pid, m);
     }
   }
-  if (fx.closed) spdlog::info("[room {}] closed", id_);
+  if (fx.closed) {
+    spdlog::info("[room {}] closed", id_);
+    if (on_closed_) on_closed_();
+  }
   schedule(now);
 }
 
@@ -160,7 +165,7 @@ void room_host::on_timer(boost::system::error_code ec) {
     std::vector<std::string> everyone;
     for (const auto& [pid, s] : members_) everyone.push_back(pid);
     broadcast(m, everyone);
-    next_tick_ms_ += 1000;
+    while (next_tick_ms_ <= now) next_tick_ms_ += 1000;  // after a stall, one tick, not a burst
   }
   apply(fx, {}, now);  // also reschedules
 }

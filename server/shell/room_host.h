@@ -4,6 +4,7 @@
 // serialised once per encoding and handed to sessions outside any lock.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -31,6 +32,12 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void handle(std::string participant_id, v1::ClientMessage m);
   void shutdown();  // cancels the timer; the server is stopping
 
+  // Called on the room's strand once the room reaches CLOSED. Set before
+  // anyone joins.
+  void set_on_closed(std::function<void()> fn) { on_closed_ = std::move(fn); }
+  // Runs fn with the core room on the room's strand (read-only).
+  void inspect(std::function<void(const room&)> fn);
+
  private:
   void apply(const room_effects& fx, const std::string& requester, int64_t now);
   void send_to(const std::string& participant_id, const v1::ServerMessage& m);
@@ -47,6 +54,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   boost::asio::steady_timer timer_;
   int64_t next_tick_ms_ = 0;
   bool disposed_ = false;
+  std::function<void()> on_closed_;
 };
 
 }  // namespace mockloop

@@ -6,10 +6,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 #include "hub.h"
 #include "listener.h"
+#include "matchmaking.h"
 #include "room_directory.h"
 #include "room_host.h"
 #include "scenario_files.h"
@@ -31,6 +33,7 @@ struct server::impl {
     rs.briefing_seconds = hub_->config().briefing_seconds;
     rs.max_participants = hub_->config().max_room_participants;
     hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs);
+    hub_->matching = std::make_shared<matchmaking>(net::make_strand(ioc_), hub_);
   }
 
   // Loads the scenario directory; the good files replace the library, bad
@@ -53,15 +56,22 @@ struct server::impl {
     });
   }
 
+  // Rooms and the queue own timers and strands of ioc_: let them go while
+  // it still exists. Those still held by pending handlers die with ioc_.
+  ~impl() {
+    hub_->rooms->clear();
+    hub_->matching.reset();
+  }
+
   void begin_shutdown() {
     net::post(ioc_, [this] {
-      if (hub_->shutting_down()) return;
-      hub_->begin_shutdown();
+      if (!hub_->begin_shutdown()) return;  // already under way
       spdlog::info("shutting down: closing {} sessions", hub_->session_count());
       if (listener_) listener_->stop();
       signals_.cancel();
       reload_signal_.cancel();
       for (auto& r : hub_->rooms->rooms()) r->shutdown();
+      hub_->matching->stop();
       // Fan out outside the registry's lock.
       for (auto& s : hub_->sessions()) s->close_going_away();
       drain_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(hub_->config().shutdown_grace_ms);
@@ -103,6 +113,7 @@ void server::start() {
   impl_->load_scenarios();
   impl_->listener_ = std::make_shared<listener>(impl_->ioc_, net::ip::tcp::endpoint{address, cfg.port}, impl_->hub_);
   impl_->listener_->run();
+  impl_->hub_->matching->start();
   spdlog::info("listening on http://{}:{} (WebSocket at /ws, {} threads)", cfg.host, port(), impl_->threads_);
 }
 

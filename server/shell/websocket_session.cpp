@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "clock.h"
+#include "matchmaking.h"
 #include "random.h"
 #include "room_directory.h"
 #include "room_host.h"
@@ -16,10 +18,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int64_t system_time_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// Welcome and Pong carry the same clock the rooms run on.
+int64_t system_time_ms() { return monotonic_unix_ms(); }
 
 }  // namespace
 
@@ -34,6 +34,7 @@ websocket_session::websocket_session(net::ip::tcp::socket&& socket, std::shared_
 
 websocket_session::~websocket_session() {
   if (auto r = room_.lock()) r->leave(id_);
+  if (core_.handshaken() && hub_->matching) hub_->matching->session_gone(user_id(), id_);
   if (accepted_) {
     hub_->leave(id_);
     hub_->metrics().connections.fetch_sub(1, std::memory_order_relaxed);
@@ -157,14 +158,24 @@ void websocket_session::route(v1::ClientMessage m) {
       for (auto& c : created.codes) *rc->add_codes() = std::move(c);
       deliver(reply);
       spdlog::info("[{}] created room {} ({})", id_, created.host->id(), req.scenario_id());
+      // Known at once, so a second CreateRoom/JoinRoom in flight is refused;
+      // the room clears it (forget_room) if it refuses the join.
+      room_ = created.host;
       return created.host->join(shared_from_this(), core_.hello().display_name(), role, 0);
     }
     case v1::ClientMessage::kJoinRoom: {
       if (current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
       auto found = hub_->rooms->find_by_code(m.join_room().code());
       if (!found) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no room has that code", "code"));
+      room_ = found->host;
       return found->host->join(shared_from_this(), core_.hello().display_name(), found->role, rid);
     }
+    case v1::ClientMessage::kEnqueue:
+      if (current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+      return hub_->matching->enqueue(shared_from_this(), user_id(), core_.hello().display_name(),
+                                     std::move(*m.mutable_enqueue()), rid);
+    case v1::ClientMessage::kCancelTicket:
+      return hub_->matching->cancel(shared_from_this(), user_id(), rid);
     case v1::ClientMessage::kLeaveRoom: {
       if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "not in a room"));
       current->leave(id_);
@@ -185,8 +196,26 @@ void websocket_session::deliver_from_room(const v1::ServerMessage& m) {
   send(std::make_shared<const std::string>(encode(m, core_.wire_encoding())));
 }
 
-void websocket_session::set_room(std::shared_ptr<room_host> r) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), r = std::move(r)] { self->room_ = r; });
+// The user behind this session: their client's user key when it sent one
+// (so one person has one ticket and one history across tabs), else the
+// session.
+std::string websocket_session::user_id() const {
+  const auto& key = core_.hello().user_key();
+  return key.empty() ? "s:" + id_ : "k:" + key;
+}
+
+void websocket_session::drop_room(std::shared_ptr<room_host> r) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), r = std::move(r)] {
+    if (self->room_.lock() != r) return;
+    r->leave(self->id_);
+    self->room_.reset();
+  });
+}
+
+void websocket_session::forget_room(std::shared_ptr<room_host> r) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), r = std::move(r)] {
+    if (self->room_.lock() == r) self->room_.reset();
+  });
 }
 
 void websocket_session::send(std::shared_ptr<const std::string> frame) {

@@ -38,9 +38,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
   // Thread-safe, for rooms: a message for this session alone.
   void deliver_from_room(const v1::ServerMessage& m);
-  // Thread-safe: the room this session has joined (posted before the room's
-  // replies, so the session knows its room before the client does).
-  void set_room(std::shared_ptr<room_host> r);
+  // Thread-safe: room `r` refused this session's join; forget it.
+  void forget_room(std::shared_ptr<room_host> r);
+  // Thread-safe: leave room `r` if this session is in it (a forfeited or
+  // finished peer-mock round).
+  void drop_room(std::shared_ptr<room_host> r);
 
   const std::string& id() const { return id_; }
   encoding wire_encoding() const { return core_.wire_encoding(); }
@@ -59,6 +61,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void on_hello_deadline(boost::beast::error_code ec);
   void drop_queue(bool keep_front);
   void route(v1::ClientMessage m);
+  std::string user_id() const;
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   std::shared_ptr<hub> hub_;

@@ -65,6 +65,15 @@ struct server_config {
   // observers who all score.
   uint32_t max_room_participants = 50;
 
+  // ---- matchmaking
+  // A waiting ticket widens its search after this long (any company
+  // style), and again after twice it (levels two steps apart).
+  uint32_t widen_after_seconds = 30;
+  // A ticket that names no max wait expires after this long.
+  uint32_t ticket_max_wait_seconds = 600;
+  // A matched peer must join the room within this long or forfeit.
+  uint32_t match_join_timeout_seconds = 60;
+
   // ---- shutdown
   // On SIGINT/SIGTERM, how long clients get to answer the going-away close.
   uint32_t shutdown_grace_ms = 3'000;

@@ -27,7 +27,10 @@ struct room_settings {
   uint32_t briefing_seconds = 120;     // time to read prompt/rubric before the first phase
   uint32_t max_participants = 50;      // a coaching group with its observers
   uint32_t max_extend_seconds = 1800;  // one EXTEND adds at most this much
-  uint32_t max_notes = 2000;           // notes per room, against a note-spamming client
+  // Every state push carries the notes and asked follow-ups, so their total
+  // stays far below a client's outbound queue (max_queue_bytes, 1 MiB).
+  uint32_t max_note_bytes = 256 * 1024;  // all notes in a room
+  uint32_t max_asked = 200;              // follow-ups asked in a room
 };
 
 // What the shell must do after an event.
@@ -134,6 +137,7 @@ class room {
   std::set<std::string> asked_ids_;
   std::set<std::string> ticked_;
   std::vector<v1::Note> notes_;
+  size_t note_bytes_ = 0;
   std::vector<v1::RoomEvent> events_;
   uint64_t version_ = 1;
 };
