@@ -75,6 +75,10 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
       if (q.rounds_size() > 5) return check_length("rounds", std::string(size_t(q.rounds_size()), 'x'), 5, false);
       return std::nullopt;
     }
+    case v1::ClientMessage::kMoveHotSeat:
+      return check_length("participantId", m.move_hot_seat().participant_id(), 64, true);
+    case v1::ClientMessage::kNextRound:
+      return check_length("scenarioId", m.next_round().scenario_id(), 64, false);
     case v1::ClientMessage::kCancelTicket:
     case v1::ClientMessage::kLeaveRoom:
     case v1::ClientMessage::BODY_NOT_SET:

@@ -133,6 +133,9 @@ room_effects room::handle(const std::string& participant_id, const v1::ClientMes
     case v1::ClientMessage::kAddNote:
       r = add_note(*p, m.add_note().text(), m.request_id(), now_ms);
       break;
+    case v1::ClientMessage::kMoveHotSeat:
+      r = move_hot_seat(*p, m.move_hot_seat().participant_id(), m.request_id(), now_ms);
+      break;
     default:
       r = error(m.request_id(), v1::ERROR_CODE_INVALID_ARGUMENT, "not a room request");
   }
@@ -266,6 +269,55 @@ room_effects room::add_note(const participant& p, const std::string& text, uint3
   n.set_phase_id(current_phase_id());
   *log(now, p.id).mutable_note_added() = n;
   notes_.push_back(std::move(n));
+  return fx;
+}
+
+room_effects room::move_hot_seat(const participant& p, const std::string& to, uint32_t request_id, int64_t now) {
+  if (p.role != v1::ROLE_COACH) return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "only the coach moves the hot seat");
+  if (stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "the hot seat moves between rounds, not during one");
+  auto target = std::find_if(participants_.begin(), participants_.end(), [&](const auto& x) { return x.id == to; });
+  if (target == participants_.end()) return error(request_id, v1::ERROR_CODE_NOT_FOUND, "no such participant");
+  if (target->role == v1::ROLE_CANDIDATE) return ack(request_id);
+  if (target->role != v1::ROLE_OBSERVER)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "the hot seat goes to an observer");
+  auto fx = ack(request_id);
+  auto* seat = log(now, p.id).mutable_hot_seat();
+  seat->set_to_participant_id(to);
+  for (auto& x : participants_) {
+    if (x.role == v1::ROLE_CANDIDATE) {
+      x.role = v1::ROLE_OBSERVER;
+      seat->set_from_participant_id(x.id);
+      fx.need_briefing.push_back(x.id);
+    }
+  }
+  target->role = v1::ROLE_CANDIDATE;
+  fx.need_briefing.push_back(to);  // the role's briefing: the candidate's from now on
+  return fx;
+}
+
+room_effects room::next_round(const std::string& participant_id, std::shared_ptr<const v1::Scenario> scenario,
+                              uint32_t request_id, int64_t now_ms) {
+  const auto* p = find(participant_id);
+  if (!p) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "not in this room");
+  if (p->role != v1::ROLE_COACH) return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "only the coach starts a round");
+  if (stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "finish this round first");
+  auto fx = ack(request_id);
+  if (scenario) scenario_ = std::move(scenario);
+  ++round_;
+  stage_ = v1::ROOM_STAGE_LOBBY;
+  phase_index_ = -1;
+  phase_budget_ms_ = phase_used_ms_ = interview_used_ms_ = 0;
+  running_since_.reset();
+  paused_ = false;
+  asked_.clear();
+  asked_ids_.clear();
+  ticked_.clear();
+  notes_.clear();
+  note_bytes_ = 0;
+  log(now_ms, participant_id).set_round_started(round_);
+  for (const auto& x : participants_) fx.need_briefing.push_back(x.id);  // the scenario may have changed
   return fx;
 }
 
@@ -449,6 +501,9 @@ v1::RoomState room::public_state(int64_t now) const {
     out->set_connected(true);
   }
   for (const auto& a : asked_) *s.add_asked() = a;
+  s.set_round(round_);
+  s.set_scenario_id(scenario_->id());
+  s.set_scenario_title(scenario_->title());
   return s;
 }
 

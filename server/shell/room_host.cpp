@@ -80,6 +80,15 @@ void room_host::handle(std::string participant_id, v1::ClientMessage m) {
   });
 }
 
+void room_host::next_round(std::string participant_id, std::shared_ptr<const v1::Scenario> scenario,
+                           uint32_t request_id) {
+  net::post(strand_, [self = shared_from_this(), pid = std::move(participant_id), sc = std::move(scenario), request_id] {
+    if (self->disposed_) return;
+    const auto now = now_ms();
+    self->apply(self->core_.next_round(pid, sc, request_id, now), pid, now);
+  });
+}
+
 void room_host::inspect(std::function<void(const room&)> fn) {
   net::post(strand_, [self = shared_from_this(), fn = std::move(fn)] { fn(self->core_); });
 }

@@ -30,6 +30,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void join(std::shared_ptr<websocket_session> s, std::string display_name, v1::Role role, uint32_t request_id);
   void leave(std::string participant_id);
   void handle(std::string participant_id, v1::ClientMessage m);
+  void next_round(std::string participant_id, std::shared_ptr<const v1::Scenario> scenario, uint32_t request_id);
   void shutdown();  // cancels the timer; the server is stopping
 
   // Called on the room's strand once the room reaches CLOSED. Set before

@@ -176,6 +176,15 @@ void websocket_session::route(v1::ClientMessage m) {
                                      std::move(*m.mutable_enqueue()), rid);
     case v1::ClientMessage::kCancelTicket:
       return hub_->matching->cancel(shared_from_this(), user_id(), rid);
+    case v1::ClientMessage::kNextRound: {
+      if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
+      std::shared_ptr<const v1::Scenario> scenario;
+      if (const auto& id = m.next_round().scenario_id(); !id.empty()) {
+        scenario = hub_->scenarios()->find(id);
+        if (!scenario) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no scenario '" + id + "'", "scenarioId"));
+      }
+      return current->next_round(id_, std::move(scenario), rid);
+    }
     case v1::ClientMessage::kLeaveRoom: {
       if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "not in a room"));
       current->leave(id_);

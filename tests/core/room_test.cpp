@@ -378,5 +378,67 @@ TEST_F(Room, EventLogRecordsEverythingWithTimes) {
   EXPECT_EQ(room_.events()[9].participant_id(), "iv");
 }
 
+v1::ClientMessage hot_seat(const std::string& to) {
+  v1::ClientMessage m;
+  m.set_request_id(8);
+  m.mutable_move_hot_seat()->set_participant_id(to);
+  return m;
+}
+
+TEST_F(Room, CoachMovesTheHotSeatBetweenRounds) {
+  room_.join("co", "Coco", v1::ROLE_COACH, 1, t0);
+  room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  room_.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0);
+  EXPECT_EQ(error_of(room_.handle("ob", hot_seat("ob"), t0)), v1::ERROR_CODE_PERMISSION_DENIED);
+  EXPECT_EQ(error_of(room_.handle("co", hot_seat("nobody"), t0)), v1::ERROR_CODE_NOT_FOUND);
+  EXPECT_EQ(error_of(room_.handle("co", hot_seat("co"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
+
+  auto fx = room_.handle("co", hot_seat("ob"), t0);
+  ASSERT_TRUE(acked(fx));
+  EXPECT_EQ(room_.role_of("ob"), v1::ROLE_CANDIDATE);
+  EXPECT_EQ(room_.role_of("ca"), v1::ROLE_OBSERVER);
+  // Both get their new role's briefing: the new candidate a candidate's.
+  EXPECT_EQ(fx.need_briefing, (std::vector<std::string>{"ca", "ob"}));
+  EXPECT_TRUE(std::holds_alternative<v1::CandidateBriefing>(room_.briefing_for("ob")));
+  EXPECT_TRUE(std::holds_alternative<v1::StaffBriefing>(room_.briefing_for("ca")));
+  EXPECT_EQ(room_.views(t0).candidate_ids, std::vector<std::string>{"ob"});
+
+  room_.handle("co", control(v1::RoomControl::ACTION_START), t0);
+  EXPECT_EQ(error_of(room_.handle("co", hot_seat("ca"), t0 + s)), v1::ERROR_CODE_FAILED_PRECONDITION)
+      << "not during a round";
+}
+
+TEST_F(Room, NextRoundStartsAfreshWithTheSamePeople) {
+  room_.join("co", "Coco", v1::ROLE_COACH, 1, t0);
+  room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  room_.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0);
+  room_.handle("co", control(v1::RoomControl::ACTION_START), t0);
+  room_.handle("co", control(v1::RoomControl::ACTION_SKIP), t0);
+  room_.handle("co", ask_id("manual"), t0 + s);
+  room_.handle("ob", note("round one note"), t0 + s);
+  EXPECT_EQ(error_of(room_.next_round("co", nullptr, 3, t0 + 2 * s)), v1::ERROR_CODE_FAILED_PRECONDITION);
+  room_.advance(t0 + 3000 * s);
+  ASSERT_EQ(room_.stage(), v1::ROOM_STAGE_SCORING);
+  EXPECT_EQ(error_of(room_.next_round("ob", nullptr, 3, t0 + 3001 * s)), v1::ERROR_CODE_PERMISSION_DENIED);
+
+  auto other = std::make_shared<v1::Scenario>(room_.scenario());
+  other->set_id("other");
+  other->set_title("Another one");
+  auto fx = room_.next_round("co", other, 3, t0 + 3001 * s);
+  ASSERT_TRUE(acked(fx));
+  EXPECT_EQ(fx.need_briefing.size(), 3u);
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_LOBBY);
+  const auto v = room_.views(t0 + 3001 * s);
+  EXPECT_EQ(v.candidate_view.round(), 2u);
+  EXPECT_EQ(v.candidate_view.scenario_id(), "other");
+  EXPECT_EQ(v.candidate_view.asked_size(), 0);
+  EXPECT_EQ(v.candidate_view.participants_size(), 3);
+  for (const auto& [who, staff] : v.staff_views) EXPECT_EQ(staff.notes_size(), 0) << who;
+  EXPECT_EQ(room_.events().back().round_started(), 2u);
+  EXPECT_TRUE(acked(room_.handle("co", ask_id("manual"), t0 + 3002 * s)) == false) << "lobby: no follow-ups yet";
+  room_.handle("co", control(v1::RoomControl::ACTION_START), t0 + 3002 * s);
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_BRIEFING);
+}
+
 }  // namespace
 }  // namespace mockloop

@@ -285,6 +285,53 @@ TEST_P(Rooms, ScenarioListNeverCarriesRubricOrScript) {
 INSTANTIATE_TEST_SUITE_P(BothEncodings, Rooms, ::testing::Values(encoding::binary, encoding::json),
                          [](const auto& info) { return info.param == encoding::binary ? "binary" : "json"; });
 
+// Group coaching: a coach, a candidate and observers; the coach moves the
+// hot seat and starts the next round on another scenario.
+TEST(GroupCoaching, CoachRotatesTheHotSeatAndRunsRounds) {
+  test_server server([](server_config& c) {
+    c.scenarios_dir = std::string(MOCKLOOP_SOURCE_DIR) + "/scenarios";
+    c.max_room_participants = 5;
+  });
+  auto coach = server.connect(encoding::json, true, "Coach");
+  auto created = coach->request(create_room("project-off-track", v1::ROLE_COACH));
+  ASSERT_TRUE(created && created->has_room_created());
+  const auto rc = created->room_created();
+  auto cand = server.connect(encoding::json, true, "Cand");
+  ASSERT_TRUE(cand->request(join(code_for(rc, v1::ROLE_CANDIDATE)))->has_joined());
+  std::vector<std::unique_ptr<client>> observers;
+  std::string first_observer_id;
+  for (int i = 0; i < 3; ++i) {
+    observers.push_back(server.connect(i % 2 ? encoding::binary : encoding::json, true, "Obs" + std::to_string(i)));
+    auto j = observers.back()->request(join(code_for(rc, v1::ROLE_OBSERVER)));
+    ASSERT_TRUE(j && j->has_joined());
+    if (i == 0) first_observer_id = j->joined().participant_id();
+  }
+  auto full = server.connect(encoding::json, true, "One too many");
+  EXPECT_EQ(full->request(join(code_for(rc, v1::ROLE_OBSERVER)))->error().code(), v1::ERROR_CODE_FAILED_PRECONDITION);
+
+  v1::ClientMessage move;
+  move.mutable_move_hot_seat()->set_participant_id(first_observer_id);
+  EXPECT_EQ(cand->request(move)->error().code(), v1::ERROR_CODE_PERMISSION_DENIED);
+  ASSERT_TRUE(coach->request(move)->has_ack());
+  // The new candidate gets a candidate's briefing and views from now on.
+  auto brief = observers[0]->wait_for([](const auto& m) { return m.has_candidate_briefing(); });
+  ASSERT_TRUE(brief) << brief.error().message;
+  auto state = observers[0]->wait_for([](const auto& m) { return m.has_room_state(); });
+  ASSERT_TRUE(state);
+  auto old_cand = cand->wait_for([](const auto& m) { return m.has_staff_briefing(); });
+  ASSERT_TRUE(old_cand) << "the former candidate now observes, with the rubric";
+
+  v1::ClientMessage next;
+  next.mutable_next_round()->set_scenario_id("conflicting-vp-priorities");
+  ASSERT_TRUE(coach->request(next)->has_ack());
+  auto round2 = observers[1]->wait_for([](const auto& m) {
+    return m.has_staff_room_state() && m.staff_room_state().room().round() == 2;
+  });
+  ASSERT_TRUE(round2);
+  EXPECT_EQ(round2->staff_room_state().room().scenario_id(), "conflicting-vp-priorities");
+  EXPECT_EQ(round2->staff_room_state().room().participants_size(), 5);
+}
+
 // Live timers: a scenario of one-second phases played on the real clock,
 // with ticks carrying the deadline and scripted follow-ups firing on time.
 TEST(RoomTimers, PhasesTicksAndScriptedFollowUpsRunOnTheServerClock) {

@@ -67,6 +67,13 @@ class room {
   // changes nothing.
   room_effects handle(const std::string& participant_id, const v1::ClientMessage& m, int64_t now_ms);
 
+  // Group coaching, by the coach: the next round with the same people, on
+  // `scenario` (null: the same one). Allowed from the lobby, scoring or
+  // closed; the clock, follow-ups, markers and notes start afresh, the
+  // event log goes on.
+  room_effects next_round(const std::string& participant_id, std::shared_ptr<const v1::Scenario> scenario,
+                          uint32_t request_id, int64_t now_ms);
+
   // Time passes: ends phases whose deadline has come, fires follow-ups that
   // have come due.
   room_effects advance(int64_t now_ms);
@@ -98,6 +105,7 @@ class room {
   room_effects ask(const participant& p, const v1::AskFollowUp& a, uint32_t request_id, int64_t now);
   room_effects tick_marker(const participant& p, const std::string& marker_id, uint32_t request_id, int64_t now);
   room_effects add_note(const participant& p, const std::string& text, uint32_t request_id, int64_t now);
+  room_effects move_hot_seat(const participant& p, const std::string& to, uint32_t request_id, int64_t now);
 
   // Clock.
   bool running() const { return running_since_.has_value(); }
@@ -121,7 +129,8 @@ class room {
   v1::RoomState public_state(int64_t now) const;
 
   std::string id_;
-  std::shared_ptr<const v1::Scenario> scenario_;  // fixed for the room's life: a reload never changes it
+  // A scenario reload never changes it; only the coach's next_round() does.
+  std::shared_ptr<const v1::Scenario> scenario_;
   room_settings settings_;
 
   std::vector<participant> participants_;
@@ -140,6 +149,7 @@ class room {
   size_t note_bytes_ = 0;
   std::vector<v1::RoomEvent> events_;
   uint64_t version_ = 1;
+  uint32_t round_ = 1;
 };
 
 // Whether a role sees staff material (rubric, script, notes).
