@@ -1,21 +1,20 @@
-// One matching pass (matchmaker::pass) over a full queue, the queue built
-// again before each pass outside the timed region. Numbers in
-// docs/matchmaking.md ("Benchmark").
+// One matching pass (matchmaker::pass) over a full queue; building the
+// queue is not timed. Numbers in docs/matchmaking.md ("Benchmark").
 //
 // BM_PassMixed: 1k, 10k, 100k waiting tickets with mixed criteria from a
 // fixed-seed RNG: 1-3 of the 5 round types, L4-L7, 4 company styles
 // (unspecified included), 3 languages weighted 70/20/10, enqueue times
 // spread over the last 2 minutes (so about three quarters have widened
 // once, half twice). Most tickets find a partner: this is the pass right
-// after a burst of arrivals.
+// after a burst of arrivals. The queue is built again before each pass.
 //
 // BM_PassNoMatches: 100k tickets none of which can pair with another, so the
 // pass scans and probes without matching: the steady-state cost of a large
-// queue. "fresh": nobody widened, 30 mutually incompatible criteria per
+// queue, built once (such a pass changes nothing). "fresh": nobody widened, 30 mutually incompatible criteria per
 // language (one round type, L4/L6 or L5/L7, three named styles) over 3,334
 // languages. "widened": everyone widened twice (any style, two level steps),
 // one ticket per round type per language over 20,000 languages, so each ticket
-// probes every style and up to five levels.
+// probes every style and up to four levels.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

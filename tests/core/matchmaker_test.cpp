@@ -477,13 +477,12 @@ TEST(Matchmaker, InvalidRequestsAreRefusedAndQueueNothing) {
 }
 
 TEST(Matchmaker, AnUnknownCompanyStyleIsRefusedAndNeverBendsTheRules) {
-  // BUG: enqueue() checks round types (RoundType_IsValid) and the level range
-  // but not the company style, and the style goes into a 4-bit field of the
-  // bucket key (round << 8 | level << 4 | style). Proto3 enums are open, and
-  // the shell copies Enqueue.company_style straight in, so a client can send
-  // 16: an L4 ticket then sits in the (L5, unspecified) bucket and is matched
-  // at once with an L6 ticket, two level steps apart with no widening. Values
-  // 4..15 instead make a ticket that no other ticket's search ever finds.
+  // Regression: enqueue() once checked round types and the level range but not
+  // the company style, which goes into a 4-bit field of the bucket key
+  // (round << 8 | level << 4 | style). Proto3 enums are open and the shell
+  // copies Enqueue.company_style straight in, so a client could send 16: an L4
+  // ticket then sat in the (L5, unspecified) bucket and was matched at once
+  // with an L6 ticket, two level steps apart with no widening.
   matchmaker m;
   const auto err = m.enqueue(req("odd", {SD}, L4, static_cast<v1::CompanyStyle>(16)), t0);
   queue(m, req("l6", {SD}, L6, HYPER), t0);
@@ -604,10 +603,10 @@ TEST(Matchmaker, ARequeuedTicketIsFirstInLine) {
 }
 
 TEST(Matchmaker, RequeueKeepsOneLiveTicketPerUser) {
-  // BUG: requeue() does not check that the user already has a live ticket
-  // again. A user who enqueues while their match is pending (a second tab,
-  // the room-join window of the shell) then has two live tickets after the
-  // partner's forfeit, and the next pass matches the user with themself.
+  // Regression: requeue() once did not check whether the user had a live
+  // ticket again. A user who enqueued while their match was pending (a second
+  // tab, the shell's room-join window) then held two live tickets after the
+  // partner's forfeit, and the next pass matched the user with themself.
   matchmaker m;
   queue(m, req("a"), t0);
   queue(m, req("b"), t0);
@@ -816,10 +815,10 @@ TEST(Matchmaker, EstimatedWaitFollowsRecentMatchedWaitsPerLanguage) {
 }
 
 TEST(Matchmaker, EstimatedWaitCountsInstantMatches) {
-  // BUG: matchmaker.cpp treats a moving average of exactly 0 as "no data yet"
-  // (`avg == 0 ? waited : ...`), so matches made with no wait are dropped from
-  // the average: after instant matches, one 30 s match sets the estimate to the
-  // full 30 s instead of a value pulled down by the recent instant ones.
+  // Regression: the moving average once treated exactly 0 as "no data yet"
+  // (`avg == 0 ? waited : ...`), so matches made with no wait were dropped:
+  // after instant matches, one 30 s match set the estimate to the full 30 s
+  // instead of a value pulled down by the recent instant ones.
   matchmaker m;
   for (int i = 0; i < 3; ++i) {
     queue(m, req("i" + std::to_string(i) + "a"), t0);
