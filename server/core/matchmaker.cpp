@@ -12,14 +12,15 @@ bool is_private(const ticket& t) { return !t.req.invite_code.empty() || !t.req.p
 
 }  // namespace
 
-uint64_t matchmaker::bucket_key(const std::string& language, v1::RoundType r, int level, v1::CompanyStyle s) {
-  (void)language;  // folded in by the caller through the interned id
-  return (uint64_t(r) << 8) | (uint64_t(level) << 4) | uint64_t(s);
+uint32_t matchmaker::intern(const std::string& language) {
+  const auto [it, added] = language_ids_.try_emplace(language, static_cast<uint32_t>(language_ids_.size()));
+  if (added) buckets_.resize(language_ids_.size() * 256);
+  return it->second;
 }
 
 std::string matchmaker::enqueue(ticket_request req, int64_t now_ms) {
   if (req.user_id.empty()) return "a ticket needs a user";
-  if (live_.count(req.user_id)) return "you already have a ticket in the queue";
+  if (live_seq(req.user_id)) return "you already have a ticket in the queue";
   if (req.partner_code.empty()) {
     if (req.rounds.empty()) return "choose at least one round type";
     for (auto r : req.rounds)
@@ -31,6 +32,9 @@ std::string matchmaker::enqueue(ticket_request req, int64_t now_ms) {
   }
   if (!req.invite_code.empty() && invites_.count(req.invite_code)) return "invite code already in use";
   if (req.language.empty()) req.language = "en";
+  // Each language costs a block of buckets for the server's life; a client
+  // may not invent them without bound.
+  if (!language_ids_.count(req.language) && language_ids_.size() >= max_languages) return "unsupported language";
   if (req.max_wait_ms <= 0) req.max_wait_ms = settings_.default_max_wait_ms;
   req.max_wait_ms = std::min(req.max_wait_ms, settings_.max_max_wait_ms);
 
@@ -48,22 +52,19 @@ void matchmaker::requeue(ticket t) {
   e.t = std::move(t);
   const auto seq = e.t.seq;
   // A user who queued again meanwhile keeps one ticket: the older place.
-  if (const auto mine = live_.find(e.t.req.user_id); mine != live_.end() && mine->second != seq) remove(mine->second);
+  if (const auto mine = live_seq(e.t.req.user_id); mine != 0 && mine != seq) remove(mine);
   if (const auto old = entries_.find(seq); old != entries_.end()) {
     // Its old, dead self may still sit in the indexes until a compaction.
     if (old->second.live) return;
     --dead_;
     std::erase(order_, seq);
-    const uint64_t lang = language_ids_.at(old->second.t.req.language);
-    for (auto r : old->second.t.req.rounds) {
-      const auto b = buckets_.find((lang << 32) | bucket_key(old->second.t.req.language, r, old->second.t.req.level,
-                                                              old->second.t.req.style));
-      if (b != buckets_.end()) std::erase(b->second, seq);
-    }
+    const auto& was = old->second;
+    for (auto r : was.t.req.rounds) std::erase(buckets_[bucket_index(was.lang, r, was.t.req.level, was.t.req.style)], seq);
   }
   live_[e.t.req.user_id] = seq;
+  ++live_count_;
   if (!e.t.req.invite_code.empty()) invites_[e.t.req.invite_code] = seq;
-  language_ids_.try_emplace(e.t.req.language, static_cast<uint32_t>(language_ids_.size()));
+  e.lang = intern(e.t.req.language);
   auto [it, inserted] = entries_.insert_or_assign(seq, std::move(e));
   (void)inserted;
   if (!is_private(it->second.t)) index(it->second);
@@ -72,9 +73,8 @@ void matchmaker::requeue(ticket t) {
 }
 
 void matchmaker::index(const entry& e) {
-  const uint64_t lang = language_ids_.at(e.t.req.language);
   for (auto r : e.t.req.rounds) {
-    auto& b = buckets_[(lang << 32) | bucket_key(e.t.req.language, r, e.t.req.level, e.t.req.style)];
+    auto& b = buckets_[bucket_index(e.lang, r, e.t.req.level, e.t.req.style)];
     b.insert(std::upper_bound(b.begin(), b.end(), e.t.seq), e.t.seq);
   }
 }
@@ -83,15 +83,22 @@ void matchmaker::remove(uint64_t seq) {
   auto it = entries_.find(seq);
   if (it == entries_.end() || !it->second.live) return;
   it->second.live = false;
-  live_.erase(it->second.t.req.user_id);
+  --live_count_;
   if (!it->second.t.req.invite_code.empty()) invites_.erase(it->second.t.req.invite_code);
   ++dead_;
 }
 
-bool matchmaker::cancel(const std::string& user_id) {
+uint64_t matchmaker::live_seq(const std::string& user_id) const {
   const auto it = live_.find(user_id);
-  if (it == live_.end()) return false;
-  remove(it->second);
+  if (it == live_.end()) return 0;
+  const auto e = entries_.find(it->second);
+  return e != entries_.end() && e->second.live ? it->second : 0;
+}
+
+bool matchmaker::cancel(const std::string& user_id) {
+  const auto seq = live_seq(user_id);
+  if (!seq) return false;
+  remove(seq);
   return true;
 }
 
@@ -105,7 +112,6 @@ std::optional<std::pair<uint64_t, v1::RoundType>> matchmaker::find_partner(const
   const auto& req = e.t.req;
   const int stage = widening_at(e.t, now_ms);
   const int gap = stage >= 2 ? 2 : 1;
-  const uint64_t lang = language_ids_.at(req.language);
   // Company style: the same or "any" until the first widening; then all.
   v1::CompanyStyle styles[4] = {v1::COMPANY_STYLE_UNSPECIFIED, v1::COMPANY_STYLE_HYPERSCALE,
                                 v1::COMPANY_STYLE_FAST_DECISION_CONSUMER, v1::COMPANY_STYLE_ENGINEERING_PLATFORM};
@@ -116,9 +122,8 @@ std::optional<std::pair<uint64_t, v1::RoundType>> matchmaker::find_partner(const
     for (int l = std::max(min_level, int(req.level) - gap); l <= std::min(max_level, int(req.level) + gap); ++l) {
       for (auto s : styles) {
         if (!all_styles && s != req.style && s != v1::COMPANY_STYLE_UNSPECIFIED) continue;
-        const auto found = buckets_.find((lang << 32) | bucket_key(req.language, r, l, s));
-        if (found == buckets_.end()) continue;
-        auto& b = found->second;
+        auto& b = buckets_[bucket_index(e.lang, r, l, s)];
+        if (b.empty()) continue;
         // Matched and cancelled tickets leave lazily from the front.
         while (!b.empty() && !entries_.at(b.front()).live) b.pop_front();
         for (const auto seq : b) {
@@ -174,10 +179,10 @@ pass_result matchmaker::pass(int64_t now_ms) {
   }
 
   // Positions, per language, in arrival order.
-  std::unordered_map<std::string, uint32_t> counts;
+  std::vector<uint32_t> counts(language_ids_.size());
   for (const auto seq : order_) {
     auto& e = entries_.at(seq);
-    if (e.live && !is_private(e.t)) e.position = ++counts[e.t.req.language];
+    if (e.live && !is_private(e.t)) e.position = ++counts[e.lang];
   }
   if (dead_ > 1024 && dead_ * 2 > entries_.size()) compact();
   return out;
@@ -185,16 +190,16 @@ pass_result matchmaker::pass(int64_t now_ms) {
 
 void matchmaker::compact() {
   std::erase_if(order_, [&](uint64_t seq) { return !entries_.at(seq).live; });
-  for (auto& [key, b] : buckets_) std::erase_if(b, [&](uint64_t seq) { return !entries_.at(seq).live; });
-  std::erase_if(buckets_, [](const auto& kv) { return kv.second.empty(); });
+  for (auto& b : buckets_) std::erase_if(b, [&](uint64_t seq) { return !entries_.at(seq).live; });
   std::erase_if(entries_, [](const auto& kv) { return !kv.second.live; });
+  std::erase_if(live_, [&](const auto& kv) { return !entries_.count(kv.second); });
   dead_ = 0;
 }
 
 std::optional<queue_status> matchmaker::status(const std::string& user_id, int64_t now_ms) const {
-  const auto it = live_.find(user_id);
-  if (it == live_.end()) return std::nullopt;
-  const auto& e = entries_.at(it->second);
+  const auto seq = live_seq(user_id);
+  if (!seq) return std::nullopt;
+  const auto& e = entries_.at(seq);
   queue_status s;
   s.position = e.position;
   s.waited_ms = std::max<int64_t>(0, now_ms - e.t.enqueued_ms);

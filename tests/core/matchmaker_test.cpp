@@ -988,3 +988,31 @@ TEST(Matchmaker, SeededRunAgreesWithAPlainReading) {
 
 }  // namespace
 }  // namespace mockloop
+
+namespace mockloop {
+namespace {
+
+// Each language costs the matchmaker a block of buckets for its lifetime, so
+// clients may not invent languages without bound.
+TEST(MatchmakerLimits, LanguagesAreCapped) {
+  matchmaker m;
+  for (size_t i = 0; i < max_languages; ++i) {
+    ticket_request r;
+    r.user_id = "u" + std::to_string(i);
+    r.rounds = {v1::ROUND_TYPE_SYSTEM_DESIGN};
+    r.level = v1::LEVEL_L5;
+    r.language = "lang-" + std::to_string(i);
+    ASSERT_EQ(m.enqueue(r, 0), "") << i;
+  }
+  ticket_request r;
+  r.user_id = "one-more";
+  r.rounds = {v1::ROUND_TYPE_SYSTEM_DESIGN};
+  r.level = v1::LEVEL_L5;
+  r.language = "klingon";
+  EXPECT_EQ(m.enqueue(r, 0), "unsupported language");
+  r.language = "lang-3";
+  EXPECT_EQ(m.enqueue(r, 0), "") << "a known language is still fine";
+}
+
+}  // namespace
+}  // namespace mockloop

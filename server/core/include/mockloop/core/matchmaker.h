@@ -24,6 +24,9 @@
 
 namespace mockloop {
 
+// Distinct languages one matchmaker keeps buckets for.
+inline constexpr size_t max_languages = 64;
+
 struct match_settings {
   int64_t widen_after_ms = 30'000;       // each widening step
   int64_t default_max_wait_ms = 600'000; // a ticket that names none waits 10 min
@@ -79,8 +82,8 @@ class matchmaker {
   // by the other side: it is first in line again.
   void requeue(ticket t);
   bool cancel(const std::string& user_id);
-  bool has_ticket(const std::string& user_id) const { return live_.count(user_id) != 0; }
-  size_t size() const { return live_.size(); }
+  bool has_ticket(const std::string& user_id) const { return live_seq(user_id) != 0; }
+  size_t size() const { return live_count_; }
 
   // One matching pass: expire, then match oldest first.
   pass_result pass(int64_t now_ms);
@@ -93,12 +96,19 @@ class matchmaker {
  private:
   struct entry {
     ticket t;
+    uint32_t lang = 0;  // interned language
     bool live = true;
     uint32_t position = 0;
   };
   using bucket = std::deque<uint64_t>;  // seqs, ascending
 
-  static uint64_t bucket_key(const std::string& language, v1::RoundType r, int level, v1::CompanyStyle s);
+  // Buckets sit in one dense array, 256 per language (round < 8, level < 8,
+  // style < 4): a lookup is arithmetic, not a hash, which is most of a
+  // widened ticket's search (up to 2 x 5 x 4 buckets per round type).
+  static size_t bucket_index(uint32_t lang, v1::RoundType r, int level, v1::CompanyStyle s) {
+    return ((size_t(lang) * 8 + size_t(r)) * 8 + size_t(level)) * 4 + size_t(s);
+  }
+  uint32_t intern(const std::string& language);
   void index(const entry& e);
   std::optional<std::pair<uint64_t, v1::RoundType>> find_partner(const entry& e, int64_t now_ms);
   void remove(uint64_t seq);
@@ -108,9 +118,14 @@ class matchmaker {
   uint64_t next_seq_ = 1;
   std::unordered_map<uint64_t, entry> entries_;          // by seq
   std::vector<uint64_t> order_;                          // seqs in arrival order
-  std::unordered_map<std::string, uint64_t> live_;       // user -> seq
+  // user -> seq of their ticket. Matching leaves entries behind (a string
+  // erase per ticket was a fifth of a pass); live_seq() checks the entry,
+  // and compaction sweeps them.
+  std::unordered_map<std::string, uint64_t> live_;
+  size_t live_count_ = 0;
+  uint64_t live_seq(const std::string& user_id) const;
   std::unordered_map<std::string, uint64_t> invites_;    // invite code -> seq
-  std::unordered_map<uint64_t, bucket> buckets_;
+  std::vector<bucket> buckets_;
   std::unordered_map<std::string, uint32_t> language_ids_;
   std::unordered_map<std::string, double> avg_wait_ms_;  // per language, moving average of matched waits
   size_t dead_ = 0;
