@@ -5,6 +5,8 @@
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
+#include "requests.h"
+
 namespace mockloop {
 namespace {
 
@@ -35,31 +37,11 @@ std::shared_ptr<const v1::Scenario> test_scenario() {
   return sc;
 }
 
-v1::ClientMessage control(v1::RoomControl::Action a, uint32_t seconds = 0) {
-  v1::ClientMessage m;
-  m.set_request_id(5);
-  m.mutable_room_control()->set_action(a);
-  m.mutable_room_control()->set_seconds(seconds);
-  return m;
-}
-
-v1::ClientMessage ask_id(const std::string& id) {
-  v1::ClientMessage m;
-  m.mutable_ask_follow_up()->set_follow_up_id(id);
-  return m;
-}
-
-v1::ClientMessage tick(const std::string& marker) {
-  v1::ClientMessage m;
-  m.mutable_tick_marker()->set_marker_id(marker);
-  return m;
-}
-
-v1::ClientMessage note(const std::string& text) {
-  v1::ClientMessage m;
-  m.mutable_add_note()->set_text(text);
-  return m;
-}
+using testing::ask;
+using testing::control;
+using testing::hot_seat;
+using testing::note;
+using testing::tick_marker;
 
 v1::ErrorCode error_of(const room_effects& fx) {
   if (fx.replies.size() != 1 || !fx.replies[0].has_error()) return v1::ERROR_CODE_UNSPECIFIED;
@@ -253,7 +235,7 @@ TEST_F(Room, TimedFollowUpFiresUnlessItsMarkerWasTicked) {
 
 TEST_F(Room, TickedMarkerSuppressesTheTimedFollowUp) {
   start_interview();
-  ASSERT_TRUE(acked(room_.handle("iv", tick("metric_named"), t0 + 200 * s)));
+  ASSERT_TRUE(acked(room_.handle("iv", tick_marker("metric_named"), t0 + 200 * s)));
   room_.advance(t0 + 2000 * s);
   auto ids = asked_ids(room_);
   EXPECT_EQ(std::count(ids.begin(), ids.end(), "metric_q"), 0);
@@ -262,21 +244,21 @@ TEST_F(Room, TickedMarkerSuppressesTheTimedFollowUp) {
 TEST_F(Room, ChainedFollowUpsFireOnTheMoveInOrder) {
   start_interview();
   // Ticked before its prerequisite was asked: waits for "say_no".
-  room_.handle("iv", tick("metric_named"), t0 + 70 * s);
+  room_.handle("iv", tick_marker("metric_named"), t0 + 70 * s);
   EXPECT_TRUE(asked_ids(room_).empty());
-  auto fx = room_.handle("iv", tick("proposes_meeting"), t0 + 80 * s);
+  auto fx = room_.handle("iv", tick_marker("proposes_meeting"), t0 + 80 * s);
   EXPECT_TRUE(fx.state_changed);
   EXPECT_EQ(asked_ids(room_), (std::vector<std::string>{"say_no", "then"}));
   // Ticking again changes nothing and asks nothing twice.
-  room_.handle("iv", tick("proposes_meeting"), t0 + 81 * s);
+  room_.handle("iv", tick_marker("proposes_meeting"), t0 + 81 * s);
   EXPECT_EQ(asked_ids(room_).size(), 2u);
 }
 
 TEST_F(Room, InterviewerAsksFromScriptOrFreeText) {
   start_interview();
-  ASSERT_TRUE(acked(room_.handle("iv", ask_id("manual"), t0 + 70 * s)));
-  EXPECT_EQ(error_of(room_.handle("iv", ask_id("manual"), t0 + 71 * s)), v1::ERROR_CODE_FAILED_PRECONDITION);
-  EXPECT_EQ(error_of(room_.handle("iv", ask_id("nope"), t0 + 71 * s)), v1::ERROR_CODE_NOT_FOUND);
+  ASSERT_TRUE(acked(room_.handle("iv", ask("manual"), t0 + 70 * s)));
+  EXPECT_EQ(error_of(room_.handle("iv", ask("manual"), t0 + 71 * s)), v1::ERROR_CODE_FAILED_PRECONDITION);
+  EXPECT_EQ(error_of(room_.handle("iv", ask("nope"), t0 + 71 * s)), v1::ERROR_CODE_NOT_FOUND);
   v1::ClientMessage free;
   free.mutable_ask_follow_up()->set_free_text("Why that database?");
   ASSERT_TRUE(acked(room_.handle("iv", free, t0 + 72 * s)));
@@ -290,8 +272,8 @@ TEST_F(Room, InterviewerAsksFromScriptOrFreeText) {
 
 TEST_F(Room, FollowUpsOnlyDuringTheInterview) {
   seat_everyone();
-  EXPECT_EQ(error_of(room_.handle("iv", ask_id("manual"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
-  EXPECT_EQ(error_of(room_.handle("iv", tick("metric_named"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
+  EXPECT_EQ(error_of(room_.handle("iv", ask("manual"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
+  EXPECT_EQ(error_of(room_.handle("iv", tick_marker("metric_named"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
 }
 
 TEST_F(Room, OnlyInterviewerOrCoachMayControlAskOrTick) {
@@ -301,13 +283,13 @@ TEST_F(Room, OnlyInterviewerOrCoachMayControlAskOrTick) {
     for (auto action : {v1::RoomControl::ACTION_PAUSE, v1::RoomControl::ACTION_SKIP, v1::RoomControl::ACTION_EXTEND})
       EXPECT_EQ(error_of(room_.handle(who, control(action, 60), t0 + 100 * s)), v1::ERROR_CODE_PERMISSION_DENIED)
           << who;
-    EXPECT_EQ(error_of(room_.handle(who, ask_id("manual"), t0 + 100 * s)), v1::ERROR_CODE_PERMISSION_DENIED) << who;
-    EXPECT_EQ(error_of(room_.handle(who, tick("proposes_meeting"), t0 + 100 * s)), v1::ERROR_CODE_PERMISSION_DENIED)
+    EXPECT_EQ(error_of(room_.handle(who, ask("manual"), t0 + 100 * s)), v1::ERROR_CODE_PERMISSION_DENIED) << who;
+    EXPECT_EQ(error_of(room_.handle(who, tick_marker("proposes_meeting"), t0 + 100 * s)), v1::ERROR_CODE_PERMISSION_DENIED)
         << who;
   }
   const auto after = room_.views(t0 + 100 * s).candidate_view;
   EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString()) << "a refused request changes nothing";
-  EXPECT_EQ(error_of(room_.handle("stranger", ask_id("manual"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
+  EXPECT_EQ(error_of(room_.handle("stranger", ask("manual"), t0)), v1::ERROR_CODE_FAILED_PRECONDITION);
 }
 
 TEST_F(Room, CoachRunsTheRoomToo) {
@@ -315,7 +297,7 @@ TEST_F(Room, CoachRunsTheRoomToo) {
   room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
   EXPECT_TRUE(acked(room_.handle("co", control(v1::RoomControl::ACTION_START), t0)));
   EXPECT_TRUE(acked(room_.handle("co", control(v1::RoomControl::ACTION_SKIP), t0)));
-  EXPECT_TRUE(acked(room_.handle("co", ask_id("manual"), t0)));
+  EXPECT_TRUE(acked(room_.handle("co", ask("manual"), t0)));
 }
 
 TEST_F(Room, NotesArePrivateExceptToTheCoach) {
@@ -346,7 +328,7 @@ TEST_F(Room, NotesArePrivateExceptToTheCoach) {
 
 TEST_F(Room, CandidateViewsCarryNoStaffMaterial) {
   start_interview();
-  room_.handle("iv", tick("proposes_meeting"), t0 + 70 * s);
+  room_.handle("iv", tick_marker("proposes_meeting"), t0 + 70 * s);
   room_.handle("iv", note("secret note"), t0 + 71 * s);
   const auto bytes = room_.views(t0 + 72 * s).candidate_view.SerializeAsString() +
                      room_.candidate_briefing().SerializeAsString() + room_.tick(t0 + 72 * s).SerializeAsString();
@@ -361,7 +343,7 @@ TEST_F(Room, EventLogRecordsEverythingWithTimes) {
   start_interview();
   room_.handle("iv", control(v1::RoomControl::ACTION_PAUSE), t0 + 100 * s);
   room_.handle("iv", control(v1::RoomControl::ACTION_RESUME), t0 + 110 * s);
-  room_.handle("iv", ask_id("manual"), t0 + 120 * s);
+  room_.handle("iv", ask("manual"), t0 + 120 * s);
   room_.leave("ob", t0 + 130 * s);
   std::vector<v1::RoomEvent::KindCase> kinds;
   uint64_t seq = 0;
@@ -376,13 +358,6 @@ TEST_F(Room, EventLogRecordsEverythingWithTimes) {
   EXPECT_EQ(kinds, want);
   EXPECT_EQ(room_.events().back().at_ms(), t0 + 130 * s);
   EXPECT_EQ(room_.events()[9].participant_id(), "iv");
-}
-
-v1::ClientMessage hot_seat(const std::string& to) {
-  v1::ClientMessage m;
-  m.set_request_id(8);
-  m.mutable_move_hot_seat()->set_participant_id(to);
-  return m;
 }
 
 TEST_F(Room, CoachMovesTheHotSeatBetweenRounds) {
@@ -414,7 +389,7 @@ TEST_F(Room, NextRoundStartsAfreshWithTheSamePeople) {
   room_.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0);
   room_.handle("co", control(v1::RoomControl::ACTION_START), t0);
   room_.handle("co", control(v1::RoomControl::ACTION_SKIP), t0);
-  room_.handle("co", ask_id("manual"), t0 + s);
+  room_.handle("co", ask("manual"), t0 + s);
   room_.handle("ob", note("round one note"), t0 + s);
   EXPECT_EQ(error_of(room_.next_round("co", nullptr, 3, t0 + 2 * s)), v1::ERROR_CODE_FAILED_PRECONDITION);
   room_.advance(t0 + 3000 * s);
@@ -435,7 +410,7 @@ TEST_F(Room, NextRoundStartsAfreshWithTheSamePeople) {
   EXPECT_EQ(v.candidate_view.participants_size(), 3);
   for (const auto& [who, staff] : v.staff_views) EXPECT_EQ(staff.notes_size(), 0) << who;
   EXPECT_EQ(room_.events().back().round_started(), 2u);
-  EXPECT_TRUE(acked(room_.handle("co", ask_id("manual"), t0 + 3002 * s)) == false) << "lobby: no follow-ups yet";
+  EXPECT_TRUE(acked(room_.handle("co", ask("manual"), t0 + 3002 * s)) == false) << "lobby: no follow-ups yet";
   room_.handle("co", control(v1::RoomControl::ACTION_START), t0 + 3002 * s);
   EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_BRIEFING);
 }

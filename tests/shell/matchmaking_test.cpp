@@ -2,6 +2,7 @@
 // rooms with the right roles; forfeits, expiry, invites and the role swap.
 #include <gtest/gtest.h>
 
+#include "requests.h"
 #include "test_server.h"
 
 namespace mockloop::testing {
@@ -24,17 +25,7 @@ v1::ClientMessage cancel() {
   return m;
 }
 
-v1::ClientMessage join(const std::string& code) {
-  v1::ClientMessage m;
-  m.mutable_join_room()->set_code(code);
-  return m;
-}
 
-v1::ClientMessage control(v1::RoomControl::Action a) {
-  v1::ClientMessage m;
-  m.mutable_room_control()->set_action(a);
-  return m;
-}
 
 result<v1::ServerMessage> next_match(client& c, std::chrono::milliseconds limit = 5s) {
   return c.wait_for([](const v1::ServerMessage& m) { return m.has_match_found(); }, limit);

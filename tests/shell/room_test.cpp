@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "mockloop/core/scenario_loader.h"
+#include "requests.h"
 #include "test_server.h"
 
 namespace mockloop::testing {
@@ -16,49 +17,12 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-v1::ClientMessage create_room(const std::string& scenario, v1::Role role = v1::ROLE_INTERVIEWER) {
-  v1::ClientMessage m;
-  m.mutable_create_room()->set_scenario_id(scenario);
-  m.mutable_create_room()->set_creator_role(role);
-  return m;
-}
 
-v1::ClientMessage join(const std::string& code) {
-  v1::ClientMessage m;
-  m.mutable_join_room()->set_code(code);
-  return m;
-}
 
-v1::ClientMessage control(v1::RoomControl::Action a, uint32_t seconds = 0) {
-  v1::ClientMessage m;
-  m.mutable_room_control()->set_action(a);
-  m.mutable_room_control()->set_seconds(seconds);
-  return m;
-}
 
-v1::ClientMessage ask(const std::string& id) {
-  v1::ClientMessage m;
-  m.mutable_ask_follow_up()->set_follow_up_id(id);
-  return m;
-}
 
-v1::ClientMessage ask_free(const std::string& text) {
-  v1::ClientMessage m;
-  m.mutable_ask_follow_up()->set_free_text(text);
-  return m;
-}
 
-v1::ClientMessage tick_marker(const std::string& id) {
-  v1::ClientMessage m;
-  m.mutable_tick_marker()->set_marker_id(id);
-  return m;
-}
 
-v1::ClientMessage note(const std::string& text) {
-  v1::ClientMessage m;
-  m.mutable_add_note()->set_text(text);
-  return m;
-}
 
 std::string code_for(const v1::RoomCreated& rc, v1::Role role) {
   for (const auto& c : rc.codes())

@@ -1,0 +1,61 @@
+// Test support: one-line builders for the client requests the tests send,
+// shared by the core (room) and wire (room, matchmaking) tests.
+#pragma once
+
+#include <string>
+
+#include "mockloop/v1/wire.pb.h"
+
+namespace mockloop::testing {
+
+inline v1::ClientMessage create_room(const std::string& scenario, v1::Role role = v1::ROLE_INTERVIEWER) {
+  v1::ClientMessage m;
+  m.mutable_create_room()->set_scenario_id(scenario);
+  m.mutable_create_room()->set_creator_role(role);
+  return m;
+}
+
+inline v1::ClientMessage join(const std::string& code) {
+  v1::ClientMessage m;
+  m.mutable_join_room()->set_code(code);
+  return m;
+}
+
+inline v1::ClientMessage control(v1::RoomControl::Action a, uint32_t seconds = 0) {
+  v1::ClientMessage m;
+  m.mutable_room_control()->set_action(a);
+  m.mutable_room_control()->set_seconds(seconds);
+  return m;
+}
+
+inline v1::ClientMessage ask(const std::string& follow_up_id) {
+  v1::ClientMessage m;
+  m.mutable_ask_follow_up()->set_follow_up_id(follow_up_id);
+  return m;
+}
+
+inline v1::ClientMessage ask_free(const std::string& text) {
+  v1::ClientMessage m;
+  m.mutable_ask_follow_up()->set_free_text(text);
+  return m;
+}
+
+inline v1::ClientMessage tick_marker(const std::string& marker_id) {
+  v1::ClientMessage m;
+  m.mutable_tick_marker()->set_marker_id(marker_id);
+  return m;
+}
+
+inline v1::ClientMessage note(const std::string& text) {
+  v1::ClientMessage m;
+  m.mutable_add_note()->set_text(text);
+  return m;
+}
+
+inline v1::ClientMessage hot_seat(const std::string& participant_id) {
+  v1::ClientMessage m;
+  m.mutable_move_hot_seat()->set_participant_id(participant_id);
+  return m;
+}
+
+}  // namespace mockloop::testing
