@@ -1,0 +1,134 @@
+#include "mockloop/core/scoring.h"
+
+#include <algorithm>
+#include <map>
+
+namespace mockloop {
+
+std::optional<double> krippendorff_alpha(const reliability_data& data, alpha_metric metric) {
+  // Coincidence matrix over the distinct values, in ascending order.
+  std::map<int, size_t> index;
+  for (const auto& unit : data)
+    for (const auto& v : unit)
+      if (v) index.emplace(*v, 0);
+  std::vector<int> values;
+  for (auto& [v, i] : index) {
+    i = values.size();
+    values.push_back(v);
+  }
+  const size_t k = values.size();
+  std::vector<double> o(k * k, 0.0);
+  for (const auto& unit : data) {
+    std::vector<size_t> present;
+    for (const auto& v : unit)
+      if (v) present.push_back(index.at(*v));
+    const size_t m = present.size();
+    if (m < 2) continue;
+    for (size_t a = 0; a < m; ++a)
+      for (size_t b = 0; b < m; ++b)
+        if (a != b) o[present[a] * k + present[b]] += 1.0 / double(m - 1);
+  }
+  std::vector<double> n_c(k, 0.0);
+  double n = 0;
+  for (size_t c = 0; c < k; ++c) {
+    for (size_t j = 0; j < k; ++j) n_c[c] += o[c * k + j];
+    n += n_c[c];
+  }
+  if (n <= 1) return std::nullopt;
+
+  auto d2 = [&](size_t c, size_t j) -> double {
+    if (c == j) return 0.0;
+    switch (metric) {
+      case alpha_metric::nominal:
+        return 1.0;
+      case alpha_metric::interval: {
+        const double d = values[c] - values[j];
+        return d * d;
+      }
+      case alpha_metric::ordinal: {
+        const auto lo = std::min(c, j), hi = std::max(c, j);
+        double sum = 0;
+        for (size_t g = lo; g <= hi; ++g) sum += n_c[g];
+        const double d = sum - (n_c[lo] + n_c[hi]) / 2.0;
+        return d * d;
+      }
+    }
+    return 0.0;
+  };
+
+  double observed = 0, expected = 0;
+  for (size_t c = 0; c < k; ++c)
+    for (size_t j = 0; j < k; ++j) {
+      const double d = d2(c, j);
+      observed += o[c * k + j] * d;
+      expected += n_c[c] * n_c[j] * d;
+    }
+  if (expected == 0) return std::nullopt;
+  return 1.0 - (n - 1) * observed / expected;
+}
+
+std::optional<double> percent_exact_agreement(const reliability_data& data) {
+  size_t pairs = 0, same = 0;
+  for (const auto& unit : data) {
+    std::vector<int> present;
+    for (const auto& v : unit)
+      if (v) present.push_back(*v);
+    for (size_t a = 0; a < present.size(); ++a)
+      for (size_t b = a + 1; b < present.size(); ++b) {
+        ++pairs;
+        same += present[a] == present[b];
+      }
+  }
+  if (pairs == 0) return std::nullopt;
+  return double(same) / double(pairs);
+}
+
+v1::Aggregation aggregate(const std::vector<v1::RubricDimension>& rubric, const std::vector<v1::Scorecard>& cards) {
+  v1::Aggregation out;
+  reliability_data data;
+  for (const auto& dim : rubric) {
+    std::vector<std::optional<int>> unit;
+    for (const auto& card : cards) {
+      std::optional<int> rating;
+      for (const auto& s : card.scores())
+        if (s.dimension_id() == dim.id() && s.rating() >= 1 && s.rating() <= 4) rating = int(s.rating());
+      unit.push_back(rating);
+    }
+    auto* a = out.add_dimensions();
+    a->set_dimension_id(dim.id());
+    a->set_name(dim.name());
+    std::vector<int> present;
+    for (const auto& r : unit)
+      if (r) present.push_back(*r);
+    a->set_ratings(uint32_t(present.size()));
+    if (!present.empty()) {
+      double sum = 0;
+      for (int r : present) sum += r;
+      a->set_mean(sum / double(present.size()));
+      const auto [lo, hi] = std::minmax_element(present.begin(), present.end());
+      a->set_min(uint32_t(*lo));
+      a->set_max(uint32_t(*hi));
+      a->set_spread(uint32_t(*hi - *lo));
+    }
+    a->set_exact_agreement(percent_exact_agreement({unit}).value_or(0.0));
+    data.push_back(std::move(unit));
+  }
+  out.set_percent_exact_agreement(percent_exact_agreement(data).value_or(0.0));
+  if (auto alpha = krippendorff_alpha(data, alpha_metric::ordinal)) out.set_krippendorff_alpha_ordinal(*alpha);
+
+  std::vector<const v1::DimensionAggregate*> wide;
+  for (const auto& d : out.dimensions())
+    if (d.spread() >= 2) wide.push_back(&d);
+  std::stable_sort(wide.begin(), wide.end(), [](auto* a, auto* b) { return a->spread() > b->spread(); });
+  if (!wide.empty()) {
+    const auto widest = wide.front()->spread();
+    for (auto* d : wide)
+      if (d->spread() == widest) out.add_widest_disagreement(d->dimension_id());
+  }
+  for (auto& d : *out.mutable_dimensions())
+    for (const auto& id : out.widest_disagreement())
+      if (d.dimension_id() == id) d.set_wide_disagreement(true);
+  return out;
+}
+
+}  // namespace mockloop
