@@ -79,6 +79,15 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
       return check_length("participantId", m.move_hot_seat().participant_id(), 64, true);
     case v1::ClientMessage::kNextRound:
       return check_length("scenarioId", m.next_round().scenario_id(), 64, false);
+    case v1::ClientMessage::kSaveScorecard: {
+      const auto& c = m.save_scorecard().scorecard();
+      if (c.scores_size() > 20) return check_length("scores", std::string(size_t(c.scores_size()), 'x'), 20, false);
+      for (const auto& sc : c.scores()) {
+        if (auto e = check_length("dimensionId", sc.dimension_id(), 64, true)) return e;
+        if (auto e = check_length("evidence", sc.evidence(), 2000, false)) return e;
+      }
+      return check_length("summary", c.summary(), 4000, false);
+    }
     case v1::ClientMessage::kCancelTicket:
     case v1::ClientMessage::kLeaveRoom:
     case v1::ClientMessage::BODY_NOT_SET:

@@ -1,8 +1,10 @@
 #include "mockloop/core/room.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "mockloop/core/protocol_session.h"
+#include "mockloop/core/scoring.h"
 
 namespace mockloop {
 namespace {
@@ -108,6 +110,7 @@ room_effects room::leave(const std::string& participant_id, int64_t now_ms) {
   participants_.erase(it);
   log(now_ms, participant_id).set_left(participant_id);
   fx.state_changed = true;
+  reveal_if_complete(now_ms, fx);  // the one still typing may have been the last expected
   return fx;
 }
 
@@ -136,10 +139,16 @@ room_effects room::handle(const std::string& participant_id, const v1::ClientMes
     case v1::ClientMessage::kMoveHotSeat:
       r = move_hot_seat(*p, m.move_hot_seat().participant_id(), m.request_id(), now_ms);
       break;
+    case v1::ClientMessage::kSaveScorecard:
+      r = save_scorecard(*p, m.save_scorecard(), m.request_id(), now_ms);
+      break;
     default:
       r = error(m.request_id(), v1::ERROR_CODE_INVALID_ARGUMENT, "not a room request");
   }
   for (auto& reply : r.replies) fx.replies.push_back(std::move(reply));
+  fx.to_persist = std::move(r.to_persist);
+  fx.persist_request_id = r.persist_request_id;
+  fx.revealed |= r.revealed;
   for (auto& pid : r.need_briefing) fx.need_briefing.push_back(std::move(pid));
   fx.state_changed |= r.state_changed;
   fx.closed |= r.closed;
@@ -199,10 +208,18 @@ room_effects room::control(const participant& p, const v1::RoomControl& c, uint3
       fire_due(now, fx);
       return fx;
     }
-    case v1::RoomControl::ACTION_CLOSE: {
-      if (stage_ != v1::ROOM_STAGE_SCORING && stage_ != v1::ROOM_STAGE_LOBBY)
-        return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "a room closes from the lobby or from scoring");
+    case v1::RoomControl::ACTION_REVEAL: {
+      if (stage_ != v1::ROOM_STAGE_SCORING)
+        return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scorecards are revealed from scoring");
       auto fx = ack(request_id);
+      reveal(now, p.id, fx);
+      return fx;
+    }
+    case v1::RoomControl::ACTION_CLOSE: {
+      if (stage_ != v1::ROOM_STAGE_SCORING && stage_ != v1::ROOM_STAGE_LOBBY && stage_ != v1::ROOM_STAGE_REVEALED)
+        return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "a room closes from the lobby, scoring or the reveal");
+      auto fx = ack(request_id);
+      if (stage_ == v1::ROOM_STAGE_SCORING) reveal(now, p.id, fx);  // closing ends scoring: what was submitted counts
       stage_ = v1::ROOM_STAGE_CLOSED;
       log(now, p.id).set_stage_entered(stage_);
       fx.closed = true;
@@ -316,9 +333,192 @@ room_effects room::next_round(const std::string& participant_id, std::shared_ptr
   ticked_.clear();
   notes_.clear();
   note_bytes_ = 0;
+  cards_.clear();
+  first_phase_ms_ = 0;
   log(now_ms, participant_id).set_round_started(round_);
   for (const auto& x : participants_) fx.need_briefing.push_back(x.id);  // the scenario may have changed
   return fx;
+}
+
+// ---------------------------------------------------------------- scoring
+
+std::vector<std::string> room::expected_raters() const {
+  // The interviewer and every observer; the coach scores only if nobody
+  // else can.
+  std::vector<std::string> out;
+  for (const auto& x : participants_)
+    if (x.role == v1::ROLE_INTERVIEWER || x.role == v1::ROLE_OBSERVER) out.push_back(x.id);
+  if (out.empty())
+    for (const auto& x : participants_)
+      if (x.role == v1::ROLE_COACH) out.push_back(x.id);
+  return out;
+}
+
+std::vector<v1::Scorecard> room::submitted_cards() const {
+  std::vector<v1::Scorecard> out;
+  for (const auto& [id, c] : cards_)
+    if (c.submitted()) out.push_back(c);
+  return out;
+}
+
+room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard& req, uint32_t request_id, int64_t now) {
+  if (!is_staff(p.role)) return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "candidates do not score");
+  if (stage_ == v1::ROOM_STAGE_REVEALED || stage_ == v1::ROOM_STAGE_CLOSED)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scoring has closed");
+  if (stage_ != v1::ROOM_STAGE_INTERVIEW && stage_ != v1::ROOM_STAGE_SCORING)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scorecards are kept during the interview and scoring");
+  if (req.submit() && stage_ != v1::ROOM_STAGE_SCORING)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scorecards are submitted once the interview is over");
+  if (const auto it = cards_.find(p.id); it != cards_.end() && it->second.submitted())
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "your scorecard is already submitted");
+
+  v1::Scorecard card = req.scorecard();
+  std::set<std::string> seen;
+  for (const auto& sc : card.scores()) {
+    const auto& dims = scenario_->rubric();
+    if (std::none_of(dims.begin(), dims.end(), [&](const auto& d) { return d.id() == sc.dimension_id(); }))
+      return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "no rubric dimension '" + sc.dimension_id() + "'");
+    if (sc.rating() > 4)
+      return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "ratings are 1 to 4, or 0 for not observed");
+    if (!seen.insert(sc.dimension_id()).second)
+      return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "dimension '" + sc.dimension_id() + "' scored twice");
+  }
+  if (!v1::Recommendation_IsValid(card.recommendation()))
+    return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "unknown recommendation");
+  card.set_rater_id(p.id);
+  card.set_rater_name(p.name);
+  card.set_rater_role(p.role);
+  card.set_updated_ms(now);
+  if (!req.submit()) {
+    card.set_submitted(false);
+    card.set_submitted_ms(0);
+    cards_[p.id] = std::move(card);
+    return ack(request_id);
+  }
+  if (card.recommendation() == v1::RECOMMENDATION_UNSPECIFIED)
+    return error(request_id, v1::ERROR_CODE_MISSING_FIELD, "a submitted scorecard needs a recommendation");
+  card.set_submitted(true);
+  card.set_submitted_ms(now);
+  room_effects fx;
+  fx.to_persist = std::move(card);
+  fx.persist_request_id = request_id;
+  return fx;
+}
+
+room_effects room::commit_submit(const std::string& participant_id, const v1::Scorecard& card, uint32_t request_id,
+                                 int64_t now_ms) {
+  if (stage_ != v1::ROOM_STAGE_SCORING || !find(participant_id))
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scoring has closed");
+  auto fx = ack(request_id);
+  cards_[participant_id] = card;
+  log(now_ms, participant_id).set_scorecard_submitted(participant_id);
+  reveal_if_complete(now_ms, fx);
+  return fx;
+}
+
+void room::reveal_if_complete(int64_t now, room_effects& fx) {
+  if (stage_ != v1::ROOM_STAGE_SCORING) return;
+  const auto expected = expected_raters();
+  if (expected.empty()) return;
+  for (const auto& id : expected) {
+    const auto it = cards_.find(id);
+    if (it == cards_.end() || !it->second.submitted()) return;
+  }
+  reveal(now, "", fx);
+}
+
+void room::reveal(int64_t now, const std::string& by, room_effects& fx) {
+  stage_ = v1::ROOM_STAGE_REVEALED;
+  log(now, by).set_revealed(true);
+  fx.revealed = true;
+  fx.state_changed = true;
+}
+
+std::vector<std::pair<std::string, bool>> room::timeline(bool include_staff_only) const {
+  std::vector<std::pair<std::string, bool>> out;
+  auto name_of = [&](const std::string& id) -> std::string {
+    for (const auto& e : events_)
+      if (e.has_joined() && e.joined().participant_id() == id) return e.joined().display_name();
+    return id;
+  };
+  auto clock = [&](int64_t at) {
+    const int64_t off = first_phase_ms_ ? std::max<int64_t>(0, at - first_phase_ms_) / 1000 : 0;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02lld:%02lld", static_cast<long long>(off / 60), static_cast<long long>(off % 60));
+    return std::string(buf);
+  };
+  for (const auto& e : events_) {
+    std::string what;
+    bool staff_only = false;
+    switch (e.kind_case()) {
+      case v1::RoomEvent::kPhaseStarted:
+        for (const auto& ph : scenario_->phases())
+          if (ph.id() == e.phase_started()) what = "phase started: " + ph.name();
+        break;
+      case v1::RoomEvent::kPaused: what = e.paused() ? "paused" : "resumed"; break;
+      case v1::RoomEvent::kExtendedSeconds: what = "extended by " + std::to_string(e.extended_seconds()) + " s"; break;
+      case v1::RoomEvent::kSkippedPhase: what = "phase ended early: " + e.skipped_phase(); break;
+      case v1::RoomEvent::kFollowUpAsked:
+        what = std::string(e.follow_up_asked().by_script() ? "follow-up (script): " : "follow-up: ") +
+               e.follow_up_asked().text();
+        break;
+      case v1::RoomEvent::kMarkerTicked:
+        for (const auto& mk : scenario_->markers())
+          if (mk.id() == e.marker_ticked()) what = "candidate move: " + mk.label();
+        staff_only = true;  // marker labels are script material
+        break;
+      case v1::RoomEvent::kScorecardSubmitted: what = "scorecard submitted by " + name_of(e.scorecard_submitted()); break;
+      case v1::RoomEvent::kRevealed: what = "scorecards revealed"; break;
+      default: break;  // joins, notes (private) and stage changes are not the story of the interview
+    }
+    if (!what.empty() && (include_staff_only || !staff_only)) out.emplace_back(clock(e.at_ms()) + " " + what, staff_only);
+  }
+  return out;
+}
+
+v1::DebriefRecord room::debrief_record(const std::string& debrief_id, v1::SessionType type, int64_t now_ms) const {
+  v1::DebriefRecord r;
+  r.set_id(debrief_id);
+  r.set_session_type(type);
+  r.set_room_id(id_);
+  r.set_round(round_);
+  r.set_scenario_id(scenario_->id());
+  r.set_scenario_version(scenario_->version());
+  r.set_scenario_title(scenario_->title());
+  r.set_round_type(scenario_->round_type());
+  r.set_started_ms(first_phase_ms_);
+  r.set_closed_ms(now_ms);
+  for (const auto& p : participants_) {
+    auto* out = r.add_participants();
+    out->set_participant_id(p.id);
+    out->set_display_name(p.name);
+    out->set_role(p.role);
+  }
+  for (const auto& [line, staff_only] : timeline(true)) {
+    auto* t = r.add_timeline();
+    t->set_what(line);
+    t->set_staff_only(staff_only);
+  }
+  for (const auto& a : asked_) *r.add_follow_ups() = a;
+  const auto cards = submitted_cards();
+  for (const auto& c : cards) *r.add_scorecards() = c;
+  const std::vector<v1::RubricDimension> rubric(scenario_->rubric().begin(), scenario_->rubric().end());
+  *r.mutable_aggregation() = aggregate(rubric, cards);
+  for (const auto& d : rubric) *r.add_rubric() = d;
+  return r;
+}
+
+v1::CandidateDebrief room::candidate_debrief(const std::string& debrief_id) const {
+  v1::CandidateDebrief d;
+  d.set_room_id(id_);
+  d.set_debrief_id(debrief_id);
+  const auto cards = submitted_cards();
+  for (const auto& c : cards) *d.add_scorecards() = c;
+  const std::vector<v1::RubricDimension> rubric(scenario_->rubric().begin(), scenario_->rubric().end());
+  *d.mutable_aggregation() = aggregate(rubric, cards);
+  for (const auto& a : asked_) *d.add_follow_ups() = a;
+  for (auto& [line, staff_only] : timeline(false)) d.add_timeline(std::move(line));
+  return d;
 }
 
 // ---------------------------------------------------------------- clock
@@ -360,6 +560,7 @@ void room::enter_phase(int index, int64_t at) {
   else
     running_since_ = at;
   if (index >= 0) log(at, "").set_phase_started(scenario_->phases(index).id());
+  if (index == 0 && first_phase_ms_ == 0) first_phase_ms_ = at;
 }
 
 // Ends the briefing or the current phase at `at` and moves on.
@@ -510,6 +711,15 @@ v1::RoomState room::public_state(int64_t now) const {
 room_views room::views(int64_t now_ms) const {
   room_views v;
   v.candidate_view = public_state(now_ms);
+  const auto expected = expected_raters();
+  const bool revealed = std::any_of(events_.begin(), events_.end(), [](const auto& e) { return e.has_revealed(); }) &&
+                        (stage_ == v1::ROOM_STAGE_REVEALED || stage_ == v1::ROOM_STAGE_CLOSED);
+  const auto cards = revealed ? submitted_cards() : std::vector<v1::Scorecard>{};
+  v1::Aggregation aggregation;
+  if (revealed) {
+    const std::vector<v1::RubricDimension> rubric(scenario_->rubric().begin(), scenario_->rubric().end());
+    aggregation = aggregate(rubric, cards);
+  }
   for (const auto& p : participants_) {
     if (!is_staff(p.role)) {
       v.candidate_ids.push_back(p.id);
@@ -521,6 +731,18 @@ room_views room::views(int64_t now_ms) const {
     // Notes are private: each rater sees their own, the coach sees all.
     for (const auto& n : notes_)
       if (p.role == v1::ROLE_COACH || n.author_id() == p.id) *s.add_notes() = n;
+    // Sealed scoring: a rater sees their own card and who has submitted,
+    // nothing of anyone else's until the reveal; the coach watches all.
+    if (const auto it = cards_.find(p.id); it != cards_.end()) *s.mutable_my_scorecard() = it->second;
+    for (const auto& [id, c] : cards_)
+      if (c.submitted()) s.add_submitted_by(id);
+    for (const auto& id : expected) s.add_expected_raters(id);
+    if (p.role == v1::ROLE_COACH)
+      for (const auto& [id, c] : cards_) *s.add_live_scorecards() = c;
+    if (revealed) {
+      for (const auto& c : cards) *s.add_revealed() = c;
+      *s.mutable_aggregation() = aggregation;
+    }
     v.staff_views.emplace_back(p.id, std::move(s));
   }
   return v;

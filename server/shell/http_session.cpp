@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "matchmaking.h"
+#include "mockloop/core/debrief_markdown.h"
+#include "store.h"
 #include "room_directory.h"
 #include "static_files.h"
 #include "websocket_session.h"
@@ -63,6 +65,45 @@ http::message_generator scenario_list(const request& req, hub& h) {
     first = false;
   }
   body += "]}";
+  return text_response(req, http::status::ok, std::move(body), "application/json");
+}
+
+// The bearer token of a request: "Authorization: Bearer X", or ?token=X
+// for links a browser opens (print view).
+std::string request_token(const request& req) {
+  const std::string_view auth = req[http::field::authorization];
+  if (auth.starts_with("Bearer ")) return std::string(auth.substr(7));
+  const std::string_view target = req.target();
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto item = query.substr(0, amp);
+    if (item.starts_with("token=")) return std::string(item.substr(6));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+// GET /api/debriefs/{id}[.md]: the record in JSON (protobuf's mapping) or
+// Markdown, for holders of one of the room's codes only. An unknown id and
+// a wrong token look the same (403), so ids cannot be probed.
+http::message_generator debrief_page(const request& req, hub& h, std::string_view id) {
+  const bool markdown = id.ends_with(".md");
+  if (markdown) id.remove_suffix(3);
+  const std::string debrief_id(id);
+  const auto token = request_token(req);
+  const auto role = token.empty() || !h.db ? std::nullopt : h.db->debrief_access(debrief_id, token);
+  if (!role) return text_response(req, http::status::forbidden, "this debrief needs a code from its room\n");
+  auto record = h.db->debrief(debrief_id);
+  if (!record) return text_response(req, http::status::not_found, "no such debrief\n");
+  if (*role == v1::ROLE_CANDIDATE) record = for_candidate(std::move(*record));
+  if (markdown) return text_response(req, http::status::ok, render_markdown(*record), "text/markdown; charset=utf-8");
+  std::string body;
+  google::protobuf::util::JsonPrintOptions opts;
+  (void)google::protobuf::util::MessageToJsonString(*record, &body, opts);
   return text_response(req, http::status::ok, std::move(body), "application/json");
 }
 
@@ -137,6 +178,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (path == "/healthz") return do_write(healthz(req, *hub_));
   if (path == "/metrics") return do_write(metrics_page(req, *hub_));
   if (path == "/api/scenarios") return do_write(scenario_list(req, *hub_));
+  if (path.starts_with("/api/debriefs/")) return do_write(debrief_page(req, *hub_, path.substr(14)));
   if (path == "/ws")
     return do_write(text_response(req, http::status::upgrade_required,
                                   "this endpoint speaks WebSocket: subprotocol mockloop.v1.json or mockloop.v1.proto\n"));

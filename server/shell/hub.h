@@ -22,6 +22,7 @@ namespace mockloop {
 class websocket_session;
 class room_directory;
 class matchmaking;
+class store;
 
 class hub {
  public:
@@ -53,6 +54,7 @@ class hub {
   // Set once by the server before it accepts connections.
   std::shared_ptr<room_directory> rooms;
   std::shared_ptr<mockloop::matchmaking> matching;
+  std::shared_ptr<store> db;  // SQLite: scorecards, debriefs
 
   bool shutting_down() const { return shutting_down_.load(); }
   // True for the one caller that starts the shutdown.

@@ -7,16 +7,17 @@
 
 namespace mockloop {
 
-room_directory::created room_directory::create(std::shared_ptr<const v1::Scenario> scenario) {
+room_directory::created room_directory::create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type) {
   created out;
   const auto id = random_hex(8);
   out.host = std::make_shared<room_host>(boost::asio::make_strand(io_), weak_from_this(), id, std::move(scenario),
-                                         settings_);
+                                         settings_, db_, type);
   for (auto role : {v1::ROLE_CANDIDATE, v1::ROLE_INTERVIEWER, v1::ROLE_OBSERVER, v1::ROLE_COACH}) {
     auto& c = out.codes.emplace_back();
     c.set_role(role);
     c.set_code(random_hex(16));  // 128 bits: unguessable, so holding it is the permission
   }
+  out.host->set_access_codes(out.codes);  // the same codes open the room's debriefs
   std::lock_guard lock(mutex_);
   rooms_.emplace(id, out.host);
   for (const auto& c : out.codes) codes_.emplace(c.code(), std::make_pair(id, c.role()));

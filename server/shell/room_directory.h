@@ -16,16 +16,18 @@
 namespace mockloop {
 
 class room_host;
+class store;
 
 class room_directory : public std::enable_shared_from_this<room_directory> {
  public:
-  explicit room_directory(boost::asio::any_io_executor io, room_settings settings) : io_(std::move(io)), settings_(settings) {}
+  room_directory(boost::asio::any_io_executor io, room_settings settings, std::shared_ptr<store> db)
+      : io_(std::move(io)), settings_(settings), db_(std::move(db)) {}
 
   struct created {
     std::shared_ptr<room_host> host;
     std::vector<v1::JoinCode> codes;
   };
-  created create(std::shared_ptr<const v1::Scenario> scenario);
+  created create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type);
 
   struct found {
     std::shared_ptr<room_host> host;
@@ -41,6 +43,7 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
  private:
   boost::asio::any_io_executor io_;
   room_settings settings_;
+  std::shared_ptr<store> db_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<room_host>> rooms_;
   std::unordered_map<std::string, std::pair<std::string, v1::Role>> codes_;  // code -> room id, role

@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "room_directory.h"
+#include "store.h"
 #include "websocket_session.h"
 
 namespace mockloop {
@@ -33,12 +34,15 @@ class encoded_once {
 }  // namespace
 
 room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
-                     std::shared_ptr<const v1::Scenario> scenario, room_settings settings)
+                     std::shared_ptr<const v1::Scenario> scenario, room_settings settings, std::shared_ptr<store> db,
+                     v1::SessionType type)
     : strand_(std::move(strand)),
       directory_(std::move(directory)),
       id_(id),
       core_(std::move(id), std::move(scenario), settings, now_ms()),
-      timer_(strand_) {}
+      timer_(strand_),
+      db_(std::move(db)),
+      type_(type) {}
 
 void room_host::join(std::shared_ptr<websocket_session> s, std::string display_name, v1::Role role,
                      uint32_t request_id) {
@@ -76,8 +80,45 @@ void room_host::handle(std::string participant_id, v1::ClientMessage m) {
   net::post(strand_, [self = shared_from_this(), pid = std::move(participant_id), m = std::move(m)] {
     if (self->disposed_) return;
     const auto now = now_ms();
-    self->apply(self->core_.handle(pid, m, now), pid, now);
+    auto fx = self->core_.handle(pid, m, now);
+    if (fx.to_persist) self->persist_submission(fx, pid, now);
+    self->apply(fx, pid, now);
   });
+}
+
+// A submitted scorecard is acknowledged only once it is on disk; if the
+// store refuses it, the room is unchanged and the rater may try again.
+void room_host::persist_submission(room_effects& fx, const std::string& participant_id, int64_t now) {
+  const auto card = std::move(*fx.to_persist);
+  fx.to_persist.reset();
+  std::string err;
+  if (!db_ || !db_->save_scorecard(id_, core_.round(), card, &err)) {
+    spdlog::error("[room {}] scorecard of {} not saved: {}", id_, participant_id, err);
+    fx.replies.push_back(make_error(fx.persist_request_id, v1::ERROR_CODE_UNAVAILABLE,
+                                    "your scorecard could not be saved; nothing was submitted, try again"));
+    return;
+  }
+  auto committed = core_.commit_submit(participant_id, card, fx.persist_request_id, now);
+  for (auto& r : committed.replies) fx.replies.push_back(std::move(r));
+  fx.state_changed |= committed.state_changed;
+  fx.revealed |= committed.revealed;
+}
+
+// Scoring closed: the round's record goes to the store (readable with the
+// room's codes), and each candidate gets their debrief.
+void room_host::write_debrief(int64_t now, const std::vector<std::string>& candidates) {
+  const auto debrief_id = id_ + "-" + std::to_string(core_.round());
+  const auto record = core_.debrief_record(debrief_id, type_, now);
+  std::vector<std::pair<std::string, v1::Role>> access;
+  for (const auto& c : codes_) access.emplace_back(c.code(), c.role());
+  std::string err;
+  if (!db_ || !db_->save_debrief(record, access, &err))
+    spdlog::error("[room {}] debrief {} not saved: {}", id_, debrief_id, err);
+  else
+    spdlog::info("[room {}] debrief {} written", id_, debrief_id);
+  v1::ServerMessage m;
+  *m.mutable_candidate_debrief() = core_.candidate_debrief(debrief_id);
+  broadcast(m, candidates);
 }
 
 void room_host::next_round(std::string participant_id, std::shared_ptr<const v1::Scenario> scenario,
@@ -131,8 +172,9 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
     send_to(pid, m);
   }
 
-  if (fx.state_changed) {
+  if (fx.state_changed || fx.revealed) {
     const auto views = core_.views(now);
+    if (fx.revealed) write_debrief(now, views.candidate_ids);
     v1::ServerMessage candidates;
     *candidates.mutable_room_state() = views.candidate_view;
     broadcast(candidates, views.candidate_ids);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,11 +19,13 @@ namespace mockloop {
 
 class websocket_session;
 class room_directory;
+class store;
 
 class room_host : public std::enable_shared_from_this<room_host> {
  public:
   room_host(boost::asio::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
-            std::shared_ptr<const v1::Scenario> scenario, room_settings settings);
+            std::shared_ptr<const v1::Scenario> scenario, room_settings settings, std::shared_ptr<store> db,
+            v1::SessionType type);
 
   const std::string& id() const { return id_; }
 
@@ -32,6 +35,9 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void handle(std::string participant_id, v1::ClientMessage m);
   void next_round(std::string participant_id, std::shared_ptr<const v1::Scenario> scenario, uint32_t request_id);
   void shutdown();  // cancels the timer; the server is stopping
+
+  // Set before anyone joins: whoever holds one may read the debriefs.
+  void set_access_codes(std::vector<v1::JoinCode> codes) { codes_ = std::move(codes); }
 
   // Called on the room's strand once the room reaches CLOSED. Set before
   // anyone joins.
@@ -46,6 +52,8 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void schedule(int64_t now);
   void on_timer(boost::system::error_code ec);
   void dispose_if_empty();
+  void persist_submission(room_effects& fx, const std::string& participant_id, int64_t now);
+  void write_debrief(int64_t now, const std::vector<std::string>& candidates);
 
   boost::asio::any_io_executor strand_;
   std::weak_ptr<room_directory> directory_;
@@ -56,6 +64,9 @@ class room_host : public std::enable_shared_from_this<room_host> {
   int64_t next_tick_ms_ = 0;
   bool disposed_ = false;
   std::function<void()> on_closed_;
+  std::shared_ptr<store> db_;
+  v1::SessionType type_;
+  std::vector<v1::JoinCode> codes_;
 };
 
 }  // namespace mockloop

@@ -15,6 +15,7 @@
 #include "room_directory.h"
 #include "room_host.h"
 #include "scenario_files.h"
+#include "store.h"
 #include "websocket_session.h"
 
 namespace mockloop {
@@ -29,10 +30,6 @@ struct server::impl {
         signals_(ioc_),
         reload_signal_(ioc_),
         drain_timer_(ioc_) {
-    room_settings rs;
-    rs.briefing_seconds = hub_->config().briefing_seconds;
-    rs.max_participants = hub_->config().max_room_participants;
-    hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs);
     hub_->matching = std::make_shared<matchmaking>(net::make_strand(ioc_), hub_);
   }
 
@@ -47,6 +44,20 @@ struct server::impl {
     hub_->set_scenarios(std::move(result.library));
   }
 
+  // The store is opened at start-up, before anything is accepted: a server
+  // that cannot make scorecards durable must not take them.
+  void open_store() {
+    std::string err;
+    auto db = store::open(hub_->config().data_dir, &err);
+    if (!db) throw std::runtime_error("cannot open the store in '" + hub_->config().data_dir + "': " + err);
+    hub_->db = std::move(db);
+    room_settings rs;
+    rs.briefing_seconds = hub_->config().briefing_seconds;
+    rs.max_participants = hub_->config().max_room_participants;
+    hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs, hub_->db);
+    spdlog::info("store: {}/mockloop.db", hub_->config().data_dir);
+  }
+
   void wait_for_reload() {
     reload_signal_.async_wait([this](boost::system::error_code ec, int) {
       if (ec) return;
@@ -59,7 +70,7 @@ struct server::impl {
   // Rooms and the queue own timers and strands of ioc_: let them go while
   // it still exists. Those still held by pending handlers die with ioc_.
   ~impl() {
-    hub_->rooms->clear();
+    if (hub_->rooms) hub_->rooms->clear();
     hub_->matching.reset();
   }
 
@@ -70,7 +81,8 @@ struct server::impl {
       if (listener_) listener_->stop();
       signals_.cancel();
       reload_signal_.cancel();
-      for (auto& r : hub_->rooms->rooms()) r->shutdown();
+      if (hub_->rooms)
+        for (auto& r : hub_->rooms->rooms()) r->shutdown();
       hub_->matching->stop();
       // Fan out outside the registry's lock.
       for (auto& s : hub_->sessions()) s->close_going_away();
@@ -110,6 +122,7 @@ void server::start() {
   boost::system::error_code ec;
   const auto address = net::ip::make_address(cfg.host, ec);
   if (ec) throw std::runtime_error("--host '" + cfg.host + "' is not an IP address");
+  impl_->open_store();
   impl_->load_scenarios();
   impl_->listener_ = std::make_shared<listener>(impl_->ioc_, net::ip::tcp::endpoint{address, cfg.port}, impl_->hub_);
   impl_->listener_->run();

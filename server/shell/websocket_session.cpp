@@ -150,7 +150,8 @@ void websocket_session::route(v1::ClientMessage m) {
       auto role = req.creator_role() == v1::ROLE_UNSPECIFIED ? v1::ROLE_INTERVIEWER : req.creator_role();
       if (role != v1::ROLE_INTERVIEWER && role != v1::ROLE_COACH)
         return deliver(make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "a room is created by its interviewer or coach", "creatorRole"));
-      auto created = hub_->rooms->create(std::move(scenario));
+      auto created = hub_->rooms->create(std::move(scenario), role == v1::ROLE_COACH ? v1::SESSION_TYPE_GROUP_COACHING
+                                                                                     : v1::SESSION_TYPE_PRIVATE);
       v1::ServerMessage reply;
       reply.set_request_id(rid);
       auto* rc = reply.mutable_room_created();

@@ -417,3 +417,122 @@ TEST_F(Room, NextRoundStartsAfreshWithTheSamePeople) {
 
 }  // namespace
 }  // namespace mockloop
+
+namespace mockloop {
+namespace {
+
+v1::ClientMessage scorecard(uint32_t scoping, bool submit, const std::string& evidence = "said a metric",
+                            v1::Recommendation rec = v1::RECOMMENDATION_YES) {
+  v1::ClientMessage m;
+  m.set_request_id(11);
+  auto* s = m.mutable_save_scorecard();
+  s->set_submit(submit);
+  auto* d = s->mutable_scorecard()->add_scores();
+  d->set_dimension_id("scoping");
+  d->set_rating(scoping);
+  d->set_evidence(evidence);
+  s->mutable_scorecard()->set_recommendation(rec);
+  return m;
+}
+
+// Seated (interviewer, candidate, observer, coach) and past the last phase.
+class Scoring : public ::testing::Test {
+ protected:
+  Scoring() : room_("r1", test_scenario(), room_settings{}, t0) {
+    room_.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+    room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+    room_.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0);
+    room_.join("co", "Coco", v1::ROLE_COACH, 1, t0);
+    room_.handle("iv", control(v1::RoomControl::ACTION_START), t0);
+    room_.advance(t0 + 10'000 * s);
+  }
+
+  // Submits: the room asks for persistence first, then commits.
+  room_effects submit(const std::string& who, uint32_t rating, const std::string& evidence) {
+    auto fx = room_.handle(who, scorecard(rating, true, evidence), t0 + 10'001 * s);
+    EXPECT_TRUE(fx.to_persist) << "a submission is made durable before anything changes";
+    EXPECT_TRUE(fx.replies.empty()) << "and not acknowledged before that";
+    if (!fx.to_persist) return fx;
+    return room_.commit_submit(who, *fx.to_persist, fx.persist_request_id, t0 + 10'002 * s);
+  }
+
+  const v1::StaffRoomState& staff(const room_views& v, const std::string& who) {
+    for (const auto& [id, st] : v.staff_views)
+      if (id == who) return st;
+    static v1::StaffRoomState none;
+    ADD_FAILURE() << "no staff view for " << who;
+    return none;
+  }
+
+  room room_;
+};
+
+TEST_F(Scoring, DraftsStreamToTheirAuthorAndTheCoachOnly) {
+  ASSERT_EQ(room_.stage(), v1::ROOM_STAGE_SCORING);
+  ASSERT_TRUE(acked(room_.handle("iv", scorecard(3, false, "IVY-DRAFT-EVIDENCE"), t0 + 10'001 * s)));
+  const auto v = room_.views(t0 + 10'001 * s);
+  EXPECT_EQ(staff(v, "iv").my_scorecard().scores(0).evidence(), "IVY-DRAFT-EVIDENCE");
+  EXPECT_EQ(staff(v, "co").live_scorecards_size(), 1);
+  EXPECT_EQ(staff(v, "ob").SerializeAsString().find("IVY-DRAFT-EVIDENCE"), std::string::npos);
+  EXPECT_EQ(v.candidate_view.SerializeAsString().find("IVY-DRAFT-EVIDENCE"), std::string::npos);
+}
+
+TEST_F(Scoring, SubmittedCardsStaySealedUntilEveryExpectedRaterIsIn) {
+  auto fx = submit("iv", 2, "IVY-SUBMITTED");
+  ASSERT_TRUE(acked(fx));
+  EXPECT_FALSE(fx.revealed);
+  auto v = room_.views(t0 + 10'003 * s);
+  const auto& ob = staff(v, "ob");
+  EXPECT_EQ(ob.SerializeAsString().find("IVY-SUBMITTED"), std::string::npos) << "sealed from the other rater";
+  EXPECT_EQ(std::vector<std::string>(ob.submitted_by().begin(), ob.submitted_by().end()), std::vector<std::string>{"iv"});
+  EXPECT_EQ(ob.revealed_size(), 0);
+  EXPECT_EQ(error_of(room_.handle("iv", scorecard(3, false), t0 + 10'004 * s)), v1::ERROR_CODE_FAILED_PRECONDITION)
+      << "a submitted card is final";
+
+  fx = submit("ob", 4, "OBI-SUBMITTED");
+  ASSERT_TRUE(acked(fx));
+  EXPECT_TRUE(fx.revealed) << "the last expected rater triggers the reveal";
+  EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_REVEALED);
+  v = room_.views(t0 + 10'005 * s);
+  EXPECT_EQ(staff(v, "ob").revealed_size(), 2);
+  EXPECT_EQ(staff(v, "iv").aggregation().dimensions(0).spread(), 2u);
+  EXPECT_EQ(staff(v, "iv").aggregation().widest_disagreement(0), "scoping");
+  const auto debrief = room_.candidate_debrief("r1-1");
+  EXPECT_EQ(debrief.scorecards_size(), 2);
+  EXPECT_FALSE(debrief.timeline().empty());
+}
+
+TEST_F(Scoring, CoachOrInterviewerMayRevealWithoutWaiting) {
+  submit("iv", 3, "x");
+  EXPECT_EQ(error_of(room_.handle("ob", control(v1::RoomControl::ACTION_REVEAL), t0 + 10'010 * s)),
+            v1::ERROR_CODE_PERMISSION_DENIED);
+  auto fx = room_.handle("co", control(v1::RoomControl::ACTION_REVEAL), t0 + 10'010 * s);
+  ASSERT_TRUE(acked(fx));
+  EXPECT_TRUE(fx.revealed);
+  EXPECT_EQ(error_of(room_.handle("ob", scorecard(2, true), t0 + 10'011 * s)), v1::ERROR_CODE_FAILED_PRECONDITION)
+      << "late cards are refused after the reveal";
+  const auto record = room_.debrief_record("r1-1", v1::SESSION_TYPE_PRIVATE, t0 + 10'012 * s);
+  EXPECT_EQ(record.scorecards_size(), 1);
+  EXPECT_EQ(record.scenario_id(), "unit");
+  EXPECT_EQ(record.participants_size(), 4);
+  EXPECT_EQ(record.rubric_size(), 1);
+}
+
+TEST_F(Scoring, BadScorecardsAreRefusedAndCandidatesDoNotScore) {
+  EXPECT_EQ(error_of(room_.handle("ca", scorecard(3, false), t0 + 10'001 * s)), v1::ERROR_CODE_PERMISSION_DENIED);
+  EXPECT_EQ(error_of(room_.handle("iv", scorecard(5, false), t0 + 10'001 * s)), v1::ERROR_CODE_INVALID_ARGUMENT);
+  auto bad_dim = scorecard(3, false);
+  bad_dim.mutable_save_scorecard()->mutable_scorecard()->mutable_scores(0)->set_dimension_id("nope");
+  EXPECT_EQ(error_of(room_.handle("iv", bad_dim, t0 + 10'001 * s)), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error_of(room_.handle("iv", scorecard(3, true, "x", v1::RECOMMENDATION_UNSPECIFIED), t0 + 10'001 * s)),
+            v1::ERROR_CODE_MISSING_FIELD);
+}
+
+TEST_F(Scoring, ARaterLeavingCompletesTheSet) {
+  submit("iv", 3, "x");
+  auto fx = room_.leave("ob", t0 + 10'020 * s);
+  EXPECT_TRUE(fx.revealed);
+}
+
+}  // namespace
+}  // namespace mockloop

@@ -10,81 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include "server_process.h"
 #include "test_server.h"
 
 namespace mockloop::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// mockloop-server as a child process with its output in a file.
-class server_process {
- public:
-  explicit server_process(std::vector<std::string> args) {
-    log_path_ = ::testing::TempDir() + "mockloop-server-" + std::to_string(::getpid()) + "-" +
-                std::to_string(counter_++) + ".log";
-    args.insert(args.begin(), MOCKLOOP_SERVER_BINARY);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::chdir(MOCKLOOP_SOURCE_DIR);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-  }
-
-  ~server_process() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  std::string log() const {
-    std::ifstream in(log_path_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  // The port it logged, once it is listening.
-  uint16_t wait_for_port() const {
-    constexpr std::string_view marker = "listening on http://127.0.0.1:";
-    uint16_t port = 0;
-    eventually(
-        [&] {
-          const auto text = log();
-          const auto at = text.find(marker);
-          if (at == std::string::npos) return false;
-          port = static_cast<uint16_t>(std::stoi(text.substr(at + marker.size())));
-          return true;
-        },
-        10s);
-    return port;
-  }
-
-  void signal(int sig) const { ::kill(pid_, sig); }
-
-  // Exit status, or -1 if it has not exited within `limit`.
-  int wait_exit(std::chrono::milliseconds limit) {
-    int status = 0;
-    const bool done = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, limit);
-    if (!done) return -1;
-    exited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  static inline int counter_ = 0;
-  std::string log_path_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
 
 client_options on_port(uint16_t port, encoding wire) {
   client_options o;

@@ -12,11 +12,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <map>
 #include <set>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "mockloop/v1/debrief.pb.h"
 #include "mockloop/v1/room.pb.h"
 #include "mockloop/v1/scenario.pb.h"
 #include "mockloop/v1/wire.pb.h"
@@ -39,6 +41,11 @@ struct room_effects {
   std::vector<std::string> need_briefing;  // participants to send their role's briefing
   bool state_changed = false;              // push fresh views to everyone
   bool closed = false;                     // the room reached CLOSED
+  bool revealed = false;                   // scoring closed: write the debrief, tell the candidate
+  // A submitted scorecard the shell must make durable, then hand back
+  // through commit_submit(); nothing has changed in the room yet.
+  std::optional<v1::Scorecard> to_persist;
+  uint32_t persist_request_id = 0;
 };
 
 // The fan-out of one state change. Candidates get one shared RoomState
@@ -74,6 +81,16 @@ class room {
   room_effects next_round(const std::string& participant_id, std::shared_ptr<const v1::Scenario> scenario,
                           uint32_t request_id, int64_t now_ms);
 
+  // The scorecard in fx.to_persist is durable: record it, acknowledge it,
+  // and reveal if it was the last one expected.
+  room_effects commit_submit(const std::string& participant_id, const v1::Scorecard& card, uint32_t request_id,
+                             int64_t now_ms);
+
+  // The round's record, once revealed; and what its candidate receives.
+  v1::DebriefRecord debrief_record(const std::string& debrief_id, v1::SessionType type, int64_t now_ms) const;
+  v1::CandidateDebrief candidate_debrief(const std::string& debrief_id) const;
+  uint32_t round() const { return round_; }
+
   // Time passes: ends phases whose deadline has come, fires follow-ups that
   // have come due.
   room_effects advance(int64_t now_ms);
@@ -106,6 +123,14 @@ class room {
   room_effects tick_marker(const participant& p, const std::string& marker_id, uint32_t request_id, int64_t now);
   room_effects add_note(const participant& p, const std::string& text, uint32_t request_id, int64_t now);
   room_effects move_hot_seat(const participant& p, const std::string& to, uint32_t request_id, int64_t now);
+  room_effects save_scorecard(const participant& p, const v1::SaveScorecard& s, uint32_t request_id, int64_t now);
+  void reveal(int64_t now, const std::string& by, room_effects& fx);
+  void reveal_if_complete(int64_t now, room_effects& fx);
+  std::vector<std::string> expected_raters() const;
+  std::vector<v1::Scorecard> submitted_cards() const;
+  // Readable lines from the event log; with staff_only false, without the
+  // interviewer's own annotations (markers).
+  std::vector<std::pair<std::string, bool>> timeline(bool include_staff_only) const;
 
   // Clock.
   bool running() const { return running_since_.has_value(); }
@@ -147,6 +172,8 @@ class room {
   std::set<std::string> ticked_;
   std::vector<v1::Note> notes_;
   size_t note_bytes_ = 0;
+  std::map<std::string, v1::Scorecard> cards_;  // by rater id: drafts and submitted
+  int64_t first_phase_ms_ = 0;
   std::vector<v1::RoomEvent> events_;
   uint64_t version_ = 1;
   uint32_t round_ = 1;

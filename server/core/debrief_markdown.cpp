@@ -1,0 +1,113 @@
+#include "mockloop/core/debrief_markdown.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace mockloop {
+namespace {
+
+// Table cells and headings must not break the Markdown around them.
+std::string cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string role_name(v1::Role r) {
+  switch (r) {
+    case v1::ROLE_CANDIDATE: return "candidate";
+    case v1::ROLE_INTERVIEWER: return "interviewer";
+    case v1::ROLE_OBSERVER: return "observer";
+    case v1::ROLE_COACH: return "coach";
+    default: return "participant";
+  }
+}
+
+std::string recommendation(v1::Recommendation r) {
+  switch (r) {
+    case v1::RECOMMENDATION_STRONG_NO: return "Strong No";
+    case v1::RECOMMENDATION_NO: return "No";
+    case v1::RECOMMENDATION_YES: return "Yes";
+    case v1::RECOMMENDATION_STRONG_YES: return "Strong Yes";
+    default: return "none";
+  }
+}
+
+std::string fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string dimension_name(const v1::DebriefRecord& r, const std::string& id) {
+  for (const auto& d : r.rubric())
+    if (d.id() == id) return d.name();
+  return id;
+}
+
+}  // namespace
+
+std::string render_markdown(const v1::DebriefRecord& r) {
+  std::ostringstream md;
+  md << "# Debrief: " << cell(r.scenario_title()) << "\n\n";
+  md << "- Scenario: `" << cell(r.scenario_id()) << "` v" << r.scenario_version() << "\n";
+  md << "- Round: " << r.round() << "\n";
+  md << "- Record: `" << cell(r.id()) << "`\n\n";
+
+  md << "## Participants\n\n| name | role |\n|---|---|\n";
+  for (const auto& p : r.participants()) md << "| " << cell(p.display_name()) << " | " << role_name(p.role()) << " |\n";
+
+  md << "\n## Timeline\n\n";
+  if (r.timeline().empty()) md << "Nothing was recorded.\n";
+  for (const auto& t : r.timeline()) md << "- " << cell(t.what()) << "\n";
+
+  md << "\n## Scores\n\n";
+  const auto& agg = r.aggregation();
+  if (agg.dimensions().empty() || r.scorecards().empty()) {
+    md << "No scorecard was submitted.\n";
+  } else {
+    md << "| dimension | raters | mean | min | max | spread | agreement |\n|---|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& d : agg.dimensions()) {
+      md << "| " << cell(d.name()) << (d.wide_disagreement() ? " (widest disagreement)" : "") << " | " << d.ratings()
+         << " | " << (d.ratings() ? fixed(d.mean(), 2) : "-") << " | " << (d.ratings() ? std::to_string(d.min()) : "-")
+         << " | " << (d.ratings() ? std::to_string(d.max()) : "-") << " | " << d.spread() << " | "
+         << fixed(d.exact_agreement() * 100, 0) << "% |\n";
+    }
+    md << "\nExact agreement across all dimensions: " << fixed(agg.percent_exact_agreement() * 100, 0) << "%.";
+    if (agg.has_krippendorff_alpha_ordinal())
+      md << " Krippendorff's alpha (ordinal): " << fixed(agg.krippendorff_alpha_ordinal(), 3) << ".";
+    md << "\n";
+  }
+
+  for (const auto& c : r.scorecards()) {
+    md << "\n### " << cell(c.rater_name()) << " (" << role_name(c.rater_role()) << "): "
+       << recommendation(c.recommendation()) << "\n\n";
+    if (!c.summary().empty()) md << cell(c.summary()) << "\n\n";
+    md << "| dimension | rating | evidence |\n|---|---:|---|\n";
+    for (const auto& s : c.scores())
+      md << "| " << cell(dimension_name(r, s.dimension_id())) << " | "
+         << (s.rating() ? std::to_string(s.rating()) : std::string("not observed")) << " | " << cell(s.evidence())
+         << " |\n";
+  }
+  return md.str();
+}
+
+v1::DebriefRecord for_candidate(v1::DebriefRecord record) {
+  for (auto& d : *record.mutable_rubric()) {
+    v1::RubricDimension kept;
+    kept.set_id(d.id());
+    kept.set_name(d.name());
+    kept.set_layer(d.layer());
+    d = std::move(kept);
+  }
+  auto* t = record.mutable_timeline();
+  t->erase(std::remove_if(t->begin(), t->end(), [](const auto& e) { return e.staff_only(); }), t->end());
+  return record;
+}
+
+}  // namespace mockloop

@@ -1,0 +1,91 @@
+// The embedded store: scorecards, debriefs with their access tokens, and the
+// rooms' event logs, in one SQLite file under the data directory. Records are
+// kept as serialized protobuf blobs; the columns beside them are the keys they
+// are looked up and ordered by.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "mockloop/v1/debrief.pb.h"
+#include "mockloop/v1/room.pb.h"
+#include "mockloop/v1/scoring.pb.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace mockloop {
+
+// Every method is safe to call from any thread. Failures are returned, never
+// thrown: writes return false with SQLite's message in *error; reads return
+// nothing (and log why) since callers can only treat that as "not found".
+class store {
+ public:
+  // Creates data_dir if missing, opens data_dir/mockloop.db and brings its
+  // schema up to date. Returns null with *error set if any step fails,
+  // including a file written by a newer binary (its schema is unknown here).
+  static std::unique_ptr<store> open(const std::string& data_dir, std::string* error);
+
+  // The schema, oldest first: migration i takes user_version i to i + 1.
+  // Append only; a shipped migration is never edited.
+  static std::span<const std::string_view> migrations();
+  // open() with a given migration list, for tests that stage older and newer files.
+  static std::unique_ptr<store> open(const std::string& data_dir, std::span<const std::string_view> migrations,
+                                     std::string* error);
+
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  // Inserts or replaces the card of (room, round, card.rater_id()). Returns
+  // true only once the write is committed and synced.
+  bool save_scorecard(const std::string& room_id, uint32_t round, const v1::Scorecard& card, std::string* error);
+  // The cards of a round, in submission order (drafts, submitted_ms 0, first), then by rater id.
+  std::vector<v1::Scorecard> scorecards(const std::string& room_id, uint32_t round);
+
+  // Inserts or replaces the record, and grants each token its role on it
+  // (re-granting a token changes its role; tokens not listed keep theirs).
+  // Only SHA-256 hashes of the tokens are stored. One transaction.
+  bool save_debrief(const v1::DebriefRecord& record, const std::vector<std::pair<std::string, v1::Role>>& access,
+                    std::string* error);
+  std::optional<v1::DebriefRecord> debrief(const std::string& id);
+  // The role `token` was granted on debrief `id`, if any.
+  std::optional<v1::Role> debrief_access(const std::string& id, const std::string& token);
+
+  // Appends e under (room_id, e.seq()); a seq already stored is an error,
+  // since the log is append-only and a repeat means the caller lost count.
+  bool append_event(const std::string& room_id, const v1::RoomEvent& e, std::string* error);
+  // The room's events in seq order.
+  std::vector<v1::RoomEvent> events(const std::string& room_id);
+
+  // Diagnostics: the file's PRAGMA user_version and journal_mode ("wal").
+  int schema_version();
+  std::string journal_mode();
+
+ private:
+  explicit store(sqlite3* db) : db_(db) {}
+
+  // The cached statement for `sql` (a string literal: the cache keys on its
+  // text), prepared on first use. Null with *error set if it does not prepare.
+  sqlite3_stmt* prepared(std::string_view sql, std::string* error);
+  bool exec(const char* sql, std::string* error);
+  std::string fail(std::string_view what) const;
+
+  // One connection for the process, used under mutex_. SQLite serialises
+  // writers whatever we do, and our writes are single short transactions, so
+  // a pool would buy nothing but lock contention inside SQLite; WAL still
+  // lets other processes (backups, the sqlite3 shell) read meanwhile.
+  std::mutex mutex_;
+  sqlite3* db_;
+  std::unordered_map<std::string_view, sqlite3_stmt*> statements_;
+};
+
+}  // namespace mockloop

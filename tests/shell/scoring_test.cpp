@@ -1,0 +1,215 @@
+// Scorecards over the wire: drafts, sealed submissions, the reveal, the
+// candidate's debrief, the debrief endpoints and their authorization, and
+// durability across a SIGKILL.
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "requests.h"
+#include "server_process.h"
+#include "shell/store.h"
+#include "test_server.h"
+
+namespace mockloop::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+v1::ClientMessage scorecard(const v1::Scenario& sc, uint32_t rating, const std::string& evidence, bool submit) {
+  v1::ClientMessage m;
+  auto* s = m.mutable_save_scorecard();
+  s->set_submit(submit);
+  for (const auto& d : sc.rubric()) {
+    auto* score = s->mutable_scorecard()->add_scores();
+    score->set_dimension_id(d.id());
+    score->set_rating(rating);
+    score->set_evidence(evidence);
+  }
+  s->mutable_scorecard()->set_recommendation(rating >= 3 ? v1::RECOMMENDATION_YES : v1::RECOMMENDATION_NO);
+  s->mutable_scorecard()->set_summary(evidence + " (summary)");
+  return m;
+}
+
+std::string code_for(const v1::RoomCreated& rc, v1::Role role) {
+  for (const auto& c : rc.codes())
+    if (c.role() == role) return c.code();
+  return {};
+}
+
+// Interviewer, candidate and observer in a room, played through to scoring.
+struct played_room {
+  std::unique_ptr<client> iv, ob;
+  std::unique_ptr<client> ca;
+  std::string ob_bytes;  // everything the observer's connection received
+  v1::RoomCreated codes;
+  v1::Scenario scenario;
+};
+
+void play_to_scoring(test_server& server, played_room& r) {
+  r.iv = server.connect(encoding::json, true, "Ivy");
+  auto created = r.iv->request(create_room("failed-canary-release"));
+  ASSERT_TRUE(created && created->has_room_created());
+  r.codes = created->room_created();
+  auto brief = r.iv->wait_for([](const auto& m) { return m.has_staff_briefing(); });
+  ASSERT_TRUE(brief);
+  r.scenario = brief->staff_briefing().scenario();
+
+  r.ca = server.connect(encoding::json, true, "Cal");
+  ASSERT_TRUE(r.ca->request(join(code_for(r.codes, v1::ROLE_CANDIDATE)))->has_joined());
+  auto opts = server.options(encoding::binary);
+  opts.frame_observer = [&r](std::string_view f) { r.ob_bytes.append(f); };
+  r.ob = std::make_unique<client>(opts);
+  ASSERT_TRUE(r.ob->connect());
+  ASSERT_TRUE(r.ob->hello("Obi"));
+  ASSERT_TRUE(r.ob->request(join(code_for(r.codes, v1::ROLE_OBSERVER)))->has_joined());
+
+  ASSERT_TRUE(r.iv->request(control(v1::RoomControl::ACTION_START))->has_ack());
+  for (int i = 0; i <= r.scenario.phases_size(); ++i)
+    ASSERT_TRUE(r.iv->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
+}
+
+class Scoring : public ::testing::Test {
+ protected:
+  static void tweak(server_config& c) {
+    c.scenarios_dir = std::string(MOCKLOOP_SOURCE_DIR) + "/scenarios";
+    c.messages_per_second = 1000;
+  }
+  test_server server_{tweak};
+};
+
+TEST_F(Scoring, SealedUntilEveryoneSubmitsThenRevealedWithADebrief) {
+  played_room r;
+  play_to_scoring(server_, r);
+  if (HasFatalFailure()) return;
+
+  // The interviewer drafts, then submits; the observer sees neither.
+  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 2, "IVY-DRAFT-TEXT", false))->has_ack());
+  auto submitted = r.iv->request(scorecard(r.scenario, 2, "IVY-SUBMITTED-TEXT", true));
+  ASSERT_TRUE(submitted && submitted->has_ack()) << submitted->DebugString();
+  auto mine = r.iv->wait_for([](const auto& m) {
+    return m.has_staff_room_state() && m.staff_room_state().my_scorecard().submitted();
+  });
+  ASSERT_TRUE(mine);
+  auto told = r.ob->wait_for([](const auto& m) {
+    return m.has_staff_room_state() && m.staff_room_state().submitted_by_size() == 1;
+  });
+  ASSERT_TRUE(told) << "the observer learns that the interviewer submitted";
+  EXPECT_EQ(told->staff_room_state().revealed_size(), 0);
+  EXPECT_EQ(r.ob_bytes.find("IVY-DRAFT-TEXT"), std::string::npos);
+  EXPECT_EQ(r.ob_bytes.find("IVY-SUBMITTED-TEXT"), std::string::npos) << "no byte of a sealed card before the reveal";
+
+  // The candidate cannot score, and gets nothing before the reveal.
+  auto denied = r.ca->request(scorecard(r.scenario, 4, "self", false));
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->error().code(), v1::ERROR_CODE_PERMISSION_DENIED);
+  while (r.ca->pending() > 0) {
+    auto m = r.ca->receive();
+    ASSERT_TRUE(m);
+    EXPECT_FALSE(m->has_candidate_debrief()) << "no debrief before scoring closes";
+  }
+
+  // The last expected rater submits: everything is revealed at once.
+  ASSERT_TRUE(r.ob->request(scorecard(r.scenario, 4, "OBI-SUBMITTED-TEXT", true))->has_ack());
+  auto revealed = r.iv->wait_for([](const auto& m) {
+    return m.has_staff_room_state() && m.staff_room_state().revealed_size() == 2;
+  });
+  ASSERT_TRUE(revealed) << revealed.error().message;
+  const auto& agg = revealed->staff_room_state().aggregation();
+  ASSERT_GT(agg.dimensions_size(), 0);
+  EXPECT_EQ(agg.dimensions(0).spread(), 2u);
+  EXPECT_GT(agg.widest_disagreement_size(), 0);
+  EXPECT_EQ(revealed->staff_room_state().room().clock().stage(), v1::ROOM_STAGE_REVEALED);
+
+  auto debrief = r.ca->wait_for([](const auto& m) { return m.has_candidate_debrief(); });
+  ASSERT_TRUE(debrief) << debrief.error().message;
+  EXPECT_EQ(debrief->candidate_debrief().scorecards_size(), 2);
+  EXPECT_FALSE(debrief->candidate_debrief().timeline().empty());
+  const auto id = debrief->candidate_debrief().debrief_id();
+  ASSERT_FALSE(id.empty());
+
+  // The record, by any of the room's codes; nobody else.
+  const auto port = server_.port();
+  const auto json = http_get(port, "/api/debriefs/" + id + "?token=" + code_for(r.codes, v1::ROLE_CANDIDATE));
+  EXPECT_EQ(json.status, 200u) << json.body;
+  EXPECT_EQ(json.content_type, "application/json");
+  EXPECT_NE(json.body.find("OBI-SUBMITTED-TEXT"), std::string::npos);
+  EXPECT_NE(json.body.find("\"scenarioId\":\"failed-canary-release\""), std::string::npos);
+  // The candidate's copy leaves out the script material; staff get it all.
+  const auto anchor = r.scenario.rubric(0).anchors(0).description().substr(0, 30);
+  EXPECT_EQ(json.body.find(anchor), std::string::npos) << "rubric anchors stay out of the candidate's copy";
+  const auto staff_json = http_get(port, "/api/debriefs/" + id + "?token=" + code_for(r.codes, v1::ROLE_INTERVIEWER));
+  EXPECT_EQ(staff_json.status, 200u);
+  EXPECT_NE(staff_json.body.find(anchor), std::string::npos);
+  const auto md = http_get(port, "/api/debriefs/" + id + ".md?token=" + code_for(r.codes, v1::ROLE_OBSERVER));
+  EXPECT_EQ(md.status, 200u);
+  EXPECT_NE(md.body.find("# Debrief: "), std::string::npos);
+  EXPECT_NE(md.body.find("IVY-SUBMITTED-TEXT"), std::string::npos);
+  EXPECT_NE(md.body.find("widest disagreement"), std::string::npos);
+  EXPECT_EQ(http_get(port, "/api/debriefs/" + id).status, 403u) << "no token";
+  EXPECT_EQ(http_get(port, "/api/debriefs/" + id + "?token=00000000000000000000000000000000").status, 403u);
+  EXPECT_EQ(http_get(port, "/api/debriefs/nonexistent?token=" + code_for(r.codes, v1::ROLE_CANDIDATE)).status, 403u);
+
+  // Another room's code opens nothing here.
+  auto other = server_.connect(encoding::json, true, "Other");
+  auto other_room = other->request(create_room("failed-canary-release"));
+  ASSERT_TRUE(other_room && other_room->has_room_created());
+  EXPECT_EQ(
+      http_get(port, "/api/debriefs/" + id + "?token=" + code_for(other_room->room_created(), v1::ROLE_CANDIDATE)).status,
+      403u);
+}
+
+TEST_F(Scoring, TheInterviewerMayRevealWithoutWaiting) {
+  played_room r;
+  play_to_scoring(server_, r);
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 3, "only one", true))->has_ack());
+  auto reveal = r.iv->request(control(v1::RoomControl::ACTION_REVEAL));
+  ASSERT_TRUE(reveal && reveal->has_ack());
+  auto debrief = r.ca->wait_for([](const auto& m) { return m.has_candidate_debrief(); });
+  ASSERT_TRUE(debrief);
+  EXPECT_EQ(debrief->candidate_debrief().scorecards_size(), 1);
+  auto late = r.ob->request(scorecard(r.scenario, 3, "late", true));
+  EXPECT_EQ(late->error().code(), v1::ERROR_CODE_FAILED_PRECONDITION);
+}
+
+// Durability: a submission acknowledged is on disk, even if the server is
+// killed the instant after.
+TEST(ScoringDurability, AnAcknowledgedScorecardSurvivesSigkill) {
+  const auto data = fs::path(::testing::TempDir()) / ("mockloop-durability-" + std::to_string(::getpid()));
+  fs::remove_all(data);
+  server_process proc({"--port", "0", "--data-dir", data.string(), "--scenarios",
+                       std::string(MOCKLOOP_SOURCE_DIR) + "/scenarios"});
+  const auto port = proc.wait_for_port();
+  ASSERT_NE(port, 0) << proc.log();
+
+  client_options o;
+  o.port = port;
+  o.wire = encoding::binary;
+  client iv(o), ca(o);
+  ASSERT_TRUE(iv.connect() && ca.connect());
+  ASSERT_TRUE(iv.hello("Ivy") && ca.hello("Cal"));
+  auto created = iv.request(create_room("failed-canary-release"));
+  ASSERT_TRUE(created && created->has_room_created());
+  auto brief = iv.wait_for([](const auto& m) { return m.has_staff_briefing(); });
+  ASSERT_TRUE(brief);
+  const auto scenario = brief->staff_briefing().scenario();
+  ASSERT_TRUE(ca.request(join(code_for(created->room_created(), v1::ROLE_CANDIDATE)))->has_joined());
+  ASSERT_TRUE(iv.request(control(v1::RoomControl::ACTION_START))->has_ack());
+  for (int i = 0; i <= scenario.phases_size(); ++i) ASSERT_TRUE(iv.request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
+
+  auto acked = iv.request(scorecard(scenario, 3, "DURABLE-EVIDENCE", true));
+  ASSERT_TRUE(acked && acked->has_ack());
+  proc.signal(SIGKILL);
+  EXPECT_EQ(proc.wait_exit(10s), 128 + SIGKILL);
+
+  std::string err;
+  auto db = store::open(data.string(), &err);
+  ASSERT_TRUE(db) << err;
+  const auto cards = db->scorecards(created->room_created().room_id(), 1);
+  ASSERT_EQ(cards.size(), 1u);
+  EXPECT_TRUE(cards[0].submitted());
+  EXPECT_EQ(cards[0].scores(0).evidence(), "DURABLE-EVIDENCE");
+}
+
+}  // namespace
+}  // namespace mockloop::testing
