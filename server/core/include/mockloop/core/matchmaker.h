@@ -13,6 +13,7 @@
 // - tickets expire after their max wait; one live ticket per user.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -82,7 +83,7 @@ class matchmaker {
   // by the other side: it is first in line again.
   void requeue(ticket t);
   bool cancel(const std::string& user_id);
-  bool has_ticket(const std::string& user_id) const { return live_seq(user_id) != 0; }
+  bool has_ticket(const std::string& user_id) const { return live_slot(user_id) != no_slot; }
   size_t size() const { return live_count_; }
 
   // One matching pass: expire, then match oldest first.
@@ -94,41 +95,74 @@ class matchmaker {
   int widening_at(const ticket& t, int64_t now_ms) const;
 
  private:
-  struct entry {
-    ticket t;
-    uint32_t lang = 0;  // interned language
-    bool live = true;
+  // Tickets sit in slots, which are reused after a compaction. A pass reads
+  // the small, dense slot data (times, criteria) for every ticket it looks
+  // at and touches the ticket itself only to hand it out; the buckets and
+  // the arrival order hold slot numbers, so no lookup is a hash.
+  struct slot {
+    uint64_t seq = 0;
+    int64_t enqueued_ms = 0;
+    int64_t expires_ms = 0;
+    uint32_t user_hash = 0;  // of the user id: where the slot sits in users_
     uint32_t position = 0;
+    uint32_t lang = 0;  // interned language
+    uint8_t level = 0;  // level, style and rounds: public tickets only
+    uint8_t style = 0;
+    bool invitee = false;     // holds a partner code
+    bool is_private = false;  // holds an invite or a partner code
+    // The ticket's round types in its order (which decides the pair's round),
+    // without repeats, 0 after the last. Kept once dead so requeue can unindex.
+    std::array<uint8_t, 5> rounds{};
   };
-  using bucket = std::deque<uint64_t>;  // seqs, ascending
+  using bucket = std::deque<uint32_t>;  // slots, in arrival order
+  static constexpr uint32_t no_slot = UINT32_MAX;
 
   // Buckets sit in one dense array, 256 per language (round < 8, level < 8,
   // style < 4): a lookup is arithmetic, not a hash, which is most of a
   // widened ticket's search (up to 2 x 5 x 4 buckets per round type).
-  static size_t bucket_index(uint32_t lang, v1::RoundType r, int level, v1::CompanyStyle s) {
-    return ((size_t(lang) * 8 + size_t(r)) * 8 + size_t(level)) * 4 + size_t(s);
+  static size_t bucket_index(uint32_t lang, int round, int level, int style) {
+    return ((size_t(lang) * 8 + size_t(round)) * 8 + size_t(level)) * 4 + size_t(style);
   }
   uint32_t intern(const std::string& language);
-  void index(const entry& e);
-  std::optional<std::pair<uint64_t, v1::RoundType>> find_partner(const entry& e, int64_t now_ms);
-  void remove(uint64_t seq);
+  uint32_t find_slot(uint64_t seq) const;
+  uint32_t new_slot();
+  void insert(ticket t, uint32_t s);
+  void index(uint32_t s);
+  void unindex(uint32_t s);
+  std::optional<std::pair<uint32_t, v1::RoundType>> find_partner(uint32_t s, int64_t now_ms);
+  int stage(int64_t enqueued_ms, int64_t now_ms) const;
+  void remove(uint32_t s);
   void compact();
 
   match_settings settings_;
   uint64_t next_seq_ = 1;
-  std::unordered_map<uint64_t, entry> entries_;          // by seq
-  std::vector<uint64_t> order_;                          // seqs in arrival order
-  // user -> seq of their ticket. Matching leaves entries behind (a string
-  // erase per ticket was a fifth of a pass); live_seq() checks the entry,
-  // and compaction sweeps them.
-  std::unordered_map<std::string, uint64_t> live_;
+  std::vector<slot> slots_;
+  std::vector<ticket> tickets_;  // by slot; a matched or expired ticket is moved out
+  // By slot, a bit each: dense, because a pass checks it for every bucket
+  // entry it walks past, and the slots those name are scattered.
+  std::vector<bool> live_;
+  std::vector<uint32_t> free_slots_;  // unreferenced since the last compaction; lowest at the back
+  // Every slot not yet compacted away, live or dead, sorted by seq: the
+  // arrival order, and how requeue finds a seq's old slot.
+  std::vector<uint32_t> order_;
+  // user -> slot of their live ticket: open addressing over slot numbers
+  // (no_slot: empty), a power of two. A ticket that leaves keeps its cell: a
+  // dead slot's cell is a tombstone, and a lookup checks the slot's ticket.
+  // The table is rebuilt from the live slots when tombstones and all fill
+  // half of it, and at compaction. Sweeping a string-keyed map at
+  // compaction instead was about 40% of a 100k pass.
+  std::vector<uint32_t> users_;
+  size_t users_used_ = 0;  // cells taken, tombstones included
   size_t live_count_ = 0;
-  uint64_t live_seq(const std::string& user_id) const;
-  std::unordered_map<std::string, uint64_t> invites_;    // invite code -> seq
+  uint32_t live_slot(const std::string& user_id) const;
+  void add_user(uint32_t s);
+  void place_user(uint32_t s);
+  void rebuild_users();
+  std::unordered_map<std::string, uint32_t> invites_;  // invite code -> slot
   std::vector<bucket> buckets_;
   std::unordered_map<std::string, uint32_t> language_ids_;
-  std::unordered_map<std::string, double> avg_wait_ms_;  // per language, moving average of matched waits
-  size_t dead_ = 0;
+  std::vector<std::optional<double>> avg_wait_ms_;  // by language, moving average of matched waits
+  size_t dead_ = 0;                                 // dead slots still in order_ (and maybe buckets)
 };
 
 }  // namespace mockloop
