@@ -84,6 +84,24 @@ std::string render_markdown(const v1::DebriefRecord& r) {
     md << "\n";
   }
 
+  if (r.has_committee()) {
+    const auto& c = r.committee();
+    md << "\n## Committee\n\nPacket: ";
+    for (int i = 0; i < c.packet_size(); ++i) md << (i ? ", " : "") << "`" << cell(c.packet(i)) << "`";
+    md << "\n\n| member | independent vote | rationale | final vote | changes |\n|---|---|---|---|---|\n";
+    for (const auto& v : c.votes()) {
+      md << "| " << cell(v.member()) << " | " << recommendation(v.independent()) << " | " << cell(v.rationale()) << " | "
+         << recommendation(v.final()) << " | ";
+      for (int i = 0; i < v.changes_size(); ++i) md << (i ? "; " : "") << cell(v.changes(i));
+      md << " |\n";
+    }
+    if (!c.discussion().empty()) {
+      md << "\n### Discussion\n\n";
+      for (const auto& d : c.discussion()) md << "- " << cell(d) << "\n";
+    }
+    md << "\n### Decision: " << recommendation(c.decision()) << "\n\n" << cell(c.reasons()) << "\n";
+  }
+
   for (const auto& c : r.scorecards()) {
     md << "\n### " << cell(c.rater_name()) << " (" << role_name(c.rater_role()) << "): "
        << recommendation(c.recommendation()) << "\n\n";

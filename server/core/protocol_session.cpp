@@ -88,6 +88,27 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
       }
       return check_length("summary", c.summary(), 4000, false);
     }
+    case v1::ClientMessage::kCreateCommittee: {
+      const auto& c = m.create_committee();
+      if (c.packet_size() == 0 || c.packet_size() > 6) {
+        v1::Error e;
+        e.set_code(c.packet_size() == 0 ? v1::ERROR_CODE_MISSING_FIELD : v1::ERROR_CODE_INVALID_ARGUMENT);
+        e.set_field("packet");
+        e.set_message("a packet holds 1 to 6 debrief records");
+        return e;
+      }
+      for (const auto& item : c.packet()) {
+        if (auto e = check_length("debriefId", item.debrief_id(), 64, true)) return e;
+        if (auto e = check_length("code", item.code(), 64, true)) return e;
+      }
+      return std::nullopt;
+    }
+    case v1::ClientMessage::kJoinCommittee:
+      return check_length("code", m.join_committee().code(), 64, true);
+    case v1::ClientMessage::kCastVote:
+      return check_length("rationale", m.cast_vote().rationale(), 2000, false);
+    case v1::ClientMessage::kCommitteeAction:
+      return check_length("reasons", m.committee_action().reasons(), 4000, false);
     case v1::ClientMessage::kCancelTicket:
     case v1::ClientMessage::kLeaveRoom:
     case v1::ClientMessage::BODY_NOT_SET:

@@ -3,6 +3,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "random.h"
+#include "committee_host.h"
 #include "room_host.h"
 
 namespace mockloop {
@@ -45,14 +46,51 @@ void room_directory::remove(const std::string& room_id) {
 
 void room_directory::clear() {
   decltype(rooms_) gone;  // destroyed outside the lock
+  decltype(committees_) gone_committees;
   std::lock_guard lock(mutex_);
   gone.swap(rooms_);
+  gone_committees.swap(committees_);
   codes_.clear();
+  committee_codes_.clear();
+}
+
+room_directory::created_committee room_directory::create_committee(std::vector<v1::DebriefRecord> packet) {
+  created_committee out;
+  const auto id = "c" + random_hex(8);
+  out.host = std::make_shared<committee_host>(boost::asio::make_strand(io_), weak_from_this(), id, std::move(packet), db_);
+  out.member_code = random_hex(16);
+  out.chair_code = random_hex(16);
+  // Members read the record as staff; the chair's code opens it too.
+  out.host->set_access_codes({{out.member_code, v1::ROLE_OBSERVER}, {out.chair_code, v1::ROLE_COACH}});
+  std::lock_guard lock(mutex_);
+  committees_.emplace(id, out.host);
+  committee_codes_.emplace(out.member_code, std::make_pair(id, false));
+  committee_codes_.emplace(out.chair_code, std::make_pair(id, true));
+  return out;
+}
+
+std::optional<room_directory::found_committee> room_directory::find_committee_by_code(const std::string& code) const {
+  std::lock_guard lock(mutex_);
+  const auto c = committee_codes_.find(code);
+  if (c == committee_codes_.end()) return std::nullopt;
+  const auto h = committees_.find(c->second.first);
+  if (h == committees_.end()) return std::nullopt;
+  return found_committee{h->second, c->second.second};
+}
+
+void room_directory::remove_committee(const std::string& id) {
+  std::shared_ptr<committee_host> gone;
+  std::lock_guard lock(mutex_);
+  const auto it = committees_.find(id);
+  if (it == committees_.end()) return;
+  gone = std::move(it->second);
+  committees_.erase(it);
+  std::erase_if(committee_codes_, [&](const auto& kv) { return kv.second.first == id; });
 }
 
 size_t room_directory::size() const {
   std::lock_guard lock(mutex_);
-  return rooms_.size();
+  return rooms_.size() + committees_.size();
 }
 
 std::vector<std::shared_ptr<room_host>> room_directory::rooms() const {

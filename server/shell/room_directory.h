@@ -16,6 +16,7 @@
 namespace mockloop {
 
 class room_host;
+class committee_host;
 class store;
 
 class room_directory : public std::enable_shared_from_this<room_directory> {
@@ -36,6 +37,18 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
   std::optional<found> find_by_code(const std::string& code) const;
 
   void remove(const std::string& room_id);
+
+  struct created_committee {
+    std::shared_ptr<committee_host> host;
+    std::string member_code, chair_code;
+  };
+  created_committee create_committee(std::vector<v1::DebriefRecord> packet);
+  struct found_committee {
+    std::shared_ptr<committee_host> host;
+    bool chair = false;
+  };
+  std::optional<found_committee> find_committee_by_code(const std::string& code) const;
+  void remove_committee(const std::string& id);
   void clear();
   size_t size() const;
   std::vector<std::shared_ptr<room_host>> rooms() const;
@@ -47,6 +60,8 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<room_host>> rooms_;
   std::unordered_map<std::string, std::pair<std::string, v1::Role>> codes_;  // code -> room id, role
+  std::unordered_map<std::string, std::shared_ptr<committee_host>> committees_;
+  std::unordered_map<std::string, std::pair<std::string, bool>> committee_codes_;  // code -> id, chair
 };
 
 }  // namespace mockloop

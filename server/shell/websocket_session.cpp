@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "clock.h"
+#include "committee_host.h"
+#include "mockloop/core/debrief_markdown.h"
+#include "store.h"
 #include "matchmaking.h"
 #include "random.h"
 #include "room_directory.h"
@@ -34,6 +37,7 @@ websocket_session::websocket_session(net::ip::tcp::socket&& socket, std::shared_
 
 websocket_session::~websocket_session() {
   if (auto r = room_.lock()) r->leave(id_);
+  if (auto c = committee_.lock()) c->leave(id_);
   if (core_.handshaken() && hub_->matching) hub_->matching->session_gone(user_id(), id_);
   if (accepted_) {
     hub_->leave(id_);
@@ -177,6 +181,28 @@ void websocket_session::route(v1::ClientMessage m) {
                                      std::move(*m.mutable_enqueue()), rid);
     case v1::ClientMessage::kCancelTicket:
       return hub_->matching->cancel(shared_from_this(), user_id(), rid);
+    case v1::ClientMessage::kCreateCommittee:
+      if (current || committee_.lock())
+        return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+      return create_committee(m.create_committee(), rid);
+    case v1::ClientMessage::kJoinCommittee: {
+      if (current || committee_.lock())
+        return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+      auto found = hub_->rooms->find_committee_by_code(m.join_committee().code());
+      if (!found) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no committee has that code", "code"));
+      committee_ = found->host;
+      return found->host->join(shared_from_this(), core_.hello().display_name(), found->chair, rid);
+    }
+    case v1::ClientMessage::kCastVote:
+    case v1::ClientMessage::kCommitteeAction: {
+      auto c = committee_.lock();
+      if (!c) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a committee first"));
+      return c->handle(id_, std::move(m));
+    }
+    case v1::ClientMessage::kAddNote:
+      if (auto c = committee_.lock()) return c->handle(id_, std::move(m));  // discussion notes
+      if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
+      return current->handle(id_, std::move(m));
     case v1::ClientMessage::kNextRound: {
       if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
       std::shared_ptr<const v1::Scenario> scenario;
@@ -219,6 +245,37 @@ void websocket_session::drop_room(std::shared_ptr<room_host> r) {
     if (self->room_.lock() != r) return;
     r->leave(self->id_);
     self->room_.reset();
+  });
+}
+
+// The chair proves access to each record of the packet with one of its
+// room's codes; a candidate's code gives the candidate's copy.
+void websocket_session::create_committee(const v1::CreateCommittee& req, uint32_t request_id) {
+  std::vector<v1::DebriefRecord> packet;
+  for (const auto& item : req.packet()) {
+    const auto role = hub_->db ? hub_->db->debrief_access(item.debrief_id(), item.code()) : std::nullopt;
+    if (!role)
+      return deliver(make_error(request_id, v1::ERROR_CODE_PERMISSION_DENIED,
+                                "no access to debrief '" + item.debrief_id() + "' with that code", "packet"));
+    auto record = hub_->db->debrief(item.debrief_id());
+    if (!record) return deliver(make_error(request_id, v1::ERROR_CODE_NOT_FOUND, "no debrief '" + item.debrief_id() + "'"));
+    packet.push_back(*role == v1::ROLE_CANDIDATE ? for_candidate(std::move(*record)) : std::move(*record));
+  }
+  auto created = hub_->rooms->create_committee(std::move(packet));
+  v1::ServerMessage reply;
+  reply.set_request_id(request_id);
+  auto* c = reply.mutable_committee_created();
+  c->set_committee_id(created.host->id());
+  c->set_member_code(created.member_code);
+  c->set_chair_code(created.chair_code);
+  deliver(reply);
+  committee_ = created.host;
+  created.host->join(shared_from_this(), core_.hello().display_name(), /*chair=*/true, 0);
+}
+
+void websocket_session::forget_committee(std::shared_ptr<committee_host> c) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), c = std::move(c)] {
+    if (self->committee_.lock() == c) self->committee_.reset();
   });
 }
 

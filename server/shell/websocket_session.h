@@ -19,6 +19,7 @@
 namespace mockloop {
 
 class room_host;
+class committee_host;
 
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
  public:
@@ -40,6 +41,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void deliver_from_room(const v1::ServerMessage& m);
   // Thread-safe: room `r` refused this session's join; forget it.
   void forget_room(std::shared_ptr<room_host> r);
+  void forget_committee(std::shared_ptr<committee_host> c);
   // Thread-safe: leave room `r` if this session is in it (a forfeited or
   // finished peer-mock round).
   void drop_room(std::shared_ptr<room_host> r);
@@ -61,6 +63,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void on_hello_deadline(boost::beast::error_code ec);
   void drop_queue(bool keep_front);
   void route(v1::ClientMessage m);
+  void create_committee(const v1::CreateCommittee& req, uint32_t request_id);
   std::string user_id() const;
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
@@ -73,6 +76,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   boost::asio::steady_timer hello_timer_;
   boost::asio::steady_timer close_timer_;
   std::weak_ptr<room_host> room_;
+  std::weak_ptr<committee_host> committee_;
   bool accepted_ = false;
   bool closing_ = false;
 };

@@ -213,3 +213,101 @@ TEST(ScoringDurability, AnAcknowledgedScorecardSurvivesSigkill) {
 
 }  // namespace
 }  // namespace mockloop::testing
+
+namespace mockloop::testing {
+namespace {
+
+v1::ClientMessage cast(v1::Recommendation r, const std::string& why) {
+  v1::ClientMessage m;
+  m.mutable_cast_vote()->set_vote(r);
+  m.mutable_cast_vote()->set_rationale(why);
+  return m;
+}
+
+v1::ClientMessage committee_action(v1::CommitteeAction::Action a, v1::Recommendation d = {}, const std::string& why = "") {
+  v1::ClientMessage m;
+  m.mutable_committee_action()->set_action(a);
+  m.mutable_committee_action()->set_decision(d);
+  m.mutable_committee_action()->set_reasons(why);
+  return m;
+}
+
+// A panel over the wire: the chair opens a committee on a round's debrief,
+// members read the packet, vote sealed, see the reveal, one changes a vote,
+// the chair decides, and the session's record is readable with its codes.
+TEST_F(Scoring, CommitteeVotesOnAPacketOfDebriefs) {
+  played_room r;
+  play_to_scoring(server_, r);
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 3, "round evidence", true))->has_ack());
+  ASSERT_TRUE(r.ob->request(scorecard(r.scenario, 2, "round evidence too", true))->has_ack());
+  auto debrief = r.ca->wait_for([](const auto& m) { return m.has_candidate_debrief(); });
+  ASSERT_TRUE(debrief);
+  const auto debrief_id = debrief->candidate_debrief().debrief_id();
+
+  auto chair = server_.connect(encoding::json, true, "Chair");
+  v1::ClientMessage bad;
+  auto* item = bad.mutable_create_committee()->add_packet();
+  item->set_debrief_id(debrief_id);
+  item->set_code("00000000000000000000000000000000");
+  EXPECT_EQ(chair->request(bad)->error().code(), v1::ERROR_CODE_PERMISSION_DENIED) << "the chair must hold a code";
+
+  v1::ClientMessage create;
+  item = create.mutable_create_committee()->add_packet();
+  item->set_debrief_id(debrief_id);
+  item->set_code(code_for(r.codes, v1::ROLE_INTERVIEWER));
+  auto created = chair->request(create);
+  ASSERT_TRUE(created && created->has_committee_created()) << created->DebugString();
+  const auto cc = created->committee_created();
+  auto packet = chair->wait_for([](const auto& m) { return m.has_committee_packet(); });
+  ASSERT_TRUE(packet);
+  ASSERT_EQ(packet->committee_packet().records_size(), 1);
+  EXPECT_EQ(packet->committee_packet().records(0).scorecards_size(), 2) << "members read the scorecards";
+
+  std::vector<std::unique_ptr<client>> members;
+  std::string bytes_of_last;
+  for (const char* name : {"Ann", "Ben", "Cat"}) {
+    auto opts = server_.options(encoding::binary);
+    if (std::string(name) == "Cat") opts.frame_observer = [&](std::string_view f) { bytes_of_last.append(f); };
+    members.push_back(std::make_unique<client>(opts));
+    ASSERT_TRUE(members.back()->connect());
+    ASSERT_TRUE(members.back()->hello(name));
+    v1::ClientMessage j;
+    j.mutable_join_committee()->set_code(cc.member_code());
+    ASSERT_TRUE(members.back()->request(j)->has_ack());
+  }
+  ASSERT_TRUE(members[0]->request(cast(v1::RECOMMENDATION_YES, "ANN-SEALED-RATIONALE"))->has_ack());
+  ASSERT_TRUE(members[1]->request(cast(v1::RECOMMENDATION_NO, "ben thinks no"))->has_ack());
+  auto voted = members[2]->wait_for([](const auto& m) {
+    return m.has_committee_state() && m.committee_state().voted_size() == 2;
+  });
+  ASSERT_TRUE(voted);
+  EXPECT_EQ(bytes_of_last.find("ANN-SEALED-RATIONALE"), std::string::npos) << "sealed before the reveal";
+  EXPECT_EQ(members[0]->request(committee_action(v1::CommitteeAction::ACTION_REVEAL))->error().code(),
+            v1::ERROR_CODE_PERMISSION_DENIED);
+  ASSERT_TRUE(members[2]->request(cast(v1::RECOMMENDATION_NO, "cat: no"))->has_ack());
+  ASSERT_TRUE(chair->request(committee_action(v1::CommitteeAction::ACTION_REVEAL))->has_ack());
+  auto revealed = members[2]->wait_for([](const auto& m) {
+    return m.has_committee_state() && m.committee_state().votes_size() == 3;
+  });
+  ASSERT_TRUE(revealed);
+
+  ASSERT_TRUE(members[1]->request(cast(v1::RECOMMENDATION_YES, "persuaded by the escalation story"))->has_ack());
+  ASSERT_TRUE(chair->request(committee_action(v1::CommitteeAction::ACTION_DECIDE, v1::RECOMMENDATION_YES,
+                                              "two of three after discussion"))
+                  ->has_ack());
+  auto decided = members[0]->wait_for([](const auto& m) {
+    return m.has_committee_state() && m.committee_state().stage() == v1::COMMITTEE_STAGE_DECIDED;
+  });
+  ASSERT_TRUE(decided);
+  const auto record_id = decided->committee_state().record_id();
+  const auto md = http_get(server_.port(), "/api/debriefs/" + record_id + ".md?token=" + cc.member_code());
+  EXPECT_EQ(md.status, 200u) << md.body;
+  EXPECT_NE(md.body.find("No -> Yes: persuaded by the escalation story"), std::string::npos) << md.body;
+  EXPECT_NE(md.body.find("Decision: Yes"), std::string::npos);
+  EXPECT_EQ(http_get(server_.port(), "/api/debriefs/" + record_id + "?token=" + code_for(r.codes, v1::ROLE_CANDIDATE)).status,
+            403u) << "a round's code does not open the committee's record";
+}
+
+}  // namespace
+}  // namespace mockloop::testing

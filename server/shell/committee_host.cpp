@@ -1,0 +1,83 @@
+#include "committee_host.h"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "clock.h"
+#include "room_directory.h"
+#include "store.h"
+#include "websocket_session.h"
+
+namespace mockloop {
+
+namespace net = boost::asio;
+
+committee_host::committee_host(net::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
+                               std::vector<v1::DebriefRecord> packet, std::shared_ptr<store> db)
+    : strand_(std::move(strand)),
+      directory_(std::move(directory)),
+      id_(id),
+      core_(std::move(id), std::move(packet)),
+      db_(std::move(db)) {}
+
+void committee_host::join(std::shared_ptr<websocket_session> s, std::string name, bool chair, uint32_t request_id) {
+  net::post(strand_, [self = shared_from_this(), s = std::move(s), name = std::move(name), chair, request_id] {
+    auto fx = self->core_.join(s->id(), name, chair, request_id);
+    if (self->disposed_ || !fx.state_changed) {
+      s->forget_committee(self);
+      for (const auto& r : fx.replies) s->deliver_from_room(r);
+      return;
+    }
+    self->members_[s->id()] = s;
+    v1::ServerMessage packet;
+    auto* p = packet.mutable_committee_packet();
+    p->set_committee_id(self->id_);
+    for (const auto& r : self->core_.packet()) *p->add_records() = r;
+    for (const auto& r : fx.replies) s->deliver_from_room(r);
+    s->deliver_from_room(packet);
+    self->apply(committee_effects{{}, true, false}, {}, monotonic_unix_ms());
+  });
+}
+
+void committee_host::leave(std::string member_id) {
+  net::post(strand_, [self = shared_from_this(), id = std::move(member_id)] {
+    if (!self->members_.erase(id)) return;
+    self->apply(self->core_.leave(id), id, monotonic_unix_ms());
+    if (self->members_.empty() && !self->disposed_) {
+      self->disposed_ = true;
+      if (auto d = self->directory_.lock()) d->remove_committee(self->id_);
+    }
+  });
+}
+
+void committee_host::handle(std::string member_id, v1::ClientMessage m) {
+  net::post(strand_, [self = shared_from_this(), id = std::move(member_id), m = std::move(m)] {
+    const auto now = monotonic_unix_ms();
+    self->apply(self->core_.handle(id, m, now), id, now);
+  });
+}
+
+void committee_host::apply(const committee_effects& fx, const std::string& requester, int64_t now) {
+  if (fx.decided) {
+    const auto record_id = id_ + "-1";
+    std::string err;
+    if (!db_ || !db_->save_debrief(core_.record(record_id, now), codes_, &err))
+      spdlog::error("[committee {}] record not saved: {}", id_, err);
+    else
+      spdlog::info("[committee {}] decided; record {} written", id_, record_id);
+  }
+  if (const auto it = members_.find(requester); it != members_.end())
+    if (auto s = it->second.lock())
+      for (const auto& r : fx.replies) s->deliver_from_room(r);
+  if (!fx.state_changed) return;
+  for (const auto& [id, weak] : members_) {
+    auto s = weak.lock();
+    if (!s) continue;
+    v1::ServerMessage m;
+    *m.mutable_committee_state() = core_.view_for(id);
+    if (core_.stage() == v1::COMMITTEE_STAGE_DECIDED) m.mutable_committee_state()->set_record_id(id_ + "-1");
+    s->deliver_from_room(m);
+  }
+}
+
+}  // namespace mockloop
