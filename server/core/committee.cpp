@@ -86,8 +86,9 @@ committee_effects committee::handle(const std::string& member_id, const v1::Clie
     case v1::ClientMessage::kCommitteeAction:
       return action(*who, m.committee_action(), m.request_id(), now_ms);
     case v1::ClientMessage::kAddNote: {
-      if (stage_ == v1::COMMITTEE_STAGE_DECIDED)
-        return error(m.request_id(), v1::ERROR_CODE_FAILED_PRECONDITION, "this committee has decided");
+      // Independently first, then together: no discussion before the reveal.
+      if (stage_ != v1::COMMITTEE_STAGE_REVEALED)
+        return error(m.request_id(), v1::ERROR_CODE_FAILED_PRECONDITION, "the discussion opens at the reveal");
       if (discussion_bytes_ + m.add_note().text().size() > settings_.max_discussion_bytes)
         return error(m.request_id(), v1::ERROR_CODE_FAILED_PRECONDITION, "the discussion is full");
       auto fx = ack(m.request_id());
@@ -110,6 +111,11 @@ committee_effects committee::vote(const member& m, const v1::CastVote& v, uint32
   if (v.rationale().empty()) return error(request_id, v1::ERROR_CODE_MISSING_FIELD, "a vote needs its rationale");
   if (stage_ == v1::COMMITTEE_STAGE_DECIDED)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this committee has decided");
+  if (!votes_.count(m.id) && votes_.size() >= settings_.max_voters)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this committee holds no more votes");
+  if (const auto it = votes_.find(m.id);
+      stage_ != v1::COMMITTEE_STAGE_VOTING && it != votes_.end() && it->second.changes_size() >= int(settings_.max_changes))
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "enough changes of mind for one committee");
   auto& mv = votes_[m.id];
   mv.set_member_id(m.id);
   mv.set_display_name(m.name);
@@ -133,7 +139,7 @@ committee_effects committee::action(const member& m, const v1::CommitteeAction& 
     case v1::CommitteeAction::ACTION_REVEAL: {
       if (stage_ != v1::COMMITTEE_STAGE_VOTING)
         return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "the votes are already revealed");
-      if (votes_.size() < settings_.min_votes)
+      if (current_votes() < settings_.min_votes)
         return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION,
                      "a committee reveals at least " + std::to_string(settings_.min_votes) + " votes");
       auto fx = ack(request_id);
@@ -146,12 +152,13 @@ committee_effects committee::action(const member& m, const v1::CommitteeAction& 
       if (!valid_vote(a.decision())) return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "decide Strong No, No, Yes or Strong Yes");
       if (a.reasons().empty()) return error(request_id, v1::ERROR_CODE_MISSING_FIELD, "a decision needs its reasons");
       if (a.reasons().size() > 4000) return error(request_id, v1::ERROR_CODE_FIELD_TOO_LONG, "reasons are 4000 bytes at most");
-      auto fx = ack(request_id);
-      stage_ = v1::COMMITTEE_STAGE_DECIDED;
-      decision_.set_decision(a.decision());
-      decision_.set_reasons(a.reasons());
-      decision_.set_at_ms(now);
-      fx.decided = true;
+      committee_effects fx;
+      v1::CommitteeDecision d;
+      d.set_decision(a.decision());
+      d.set_reasons(a.reasons());
+      d.set_at_ms(now);
+      fx.pending_decision = std::move(d);
+      fx.pending_request_id = request_id;
       return fx;
     }
     default:
@@ -181,7 +188,29 @@ v1::CommitteeState committee::view_for(const std::string& member_id) const {
   return s;
 }
 
+// Votes of members still seated: a code holder cannot fake a quorum by
+// joining, voting and leaving again.
+size_t committee::current_votes() const {
+  size_t n = 0;
+  for (const auto& [id, mv] : votes_) n += find(id) != nullptr;
+  return n;
+}
+
+committee_effects committee::commit_decision(const v1::CommitteeDecision& d, uint32_t request_id) {
+  if (stage_ != v1::COMMITTEE_STAGE_REVEALED)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "decide after the reveal");
+  auto fx = ack(request_id);
+  stage_ = v1::COMMITTEE_STAGE_DECIDED;
+  decision_ = d;
+  return fx;
+}
+
 v1::DebriefRecord committee::record(const std::string& record_id, int64_t now_ms) const {
+  return record_with(decision_, record_id, now_ms);
+}
+
+v1::DebriefRecord committee::record_with(const v1::CommitteeDecision& decision, const std::string& record_id,
+                                         int64_t now_ms) const {
   v1::DebriefRecord r;
   r.set_id(record_id);
   r.set_session_type(v1::SESSION_TYPE_COMMITTEE);
@@ -210,8 +239,8 @@ v1::DebriefRecord committee::record(const std::string& record_id, int64_t now_ms
     line->set_final(current);
   }
   for (const auto& n : discussion_) c->add_discussion(n.author_name() + ": " + n.text());
-  c->set_decision(decision_.decision());
-  c->set_reasons(decision_.reasons());
+  c->set_decision(decision.decision());
+  c->set_reasons(decision.reasons());
   return r;
 }
 

@@ -111,6 +111,9 @@ room_effects room::leave(const std::string& participant_id, int64_t now_ms) {
   log(now_ms, participant_id).set_left(participant_id);
   fx.state_changed = true;
   reveal_if_complete(now_ms, fx);  // the one still typing may have been the last expected
+  // Everyone gone during scoring: what was submitted (and acknowledged)
+  // still makes the round's record.
+  if (participants_.empty() && stage_ == v1::ROOM_STAGE_SCORING && !submitted_cards().empty()) reveal(now_ms, "", fx);
   return fx;
 }
 
@@ -119,6 +122,8 @@ room_effects room::leave(const std::string& participant_id, int64_t now_ms) {
 room_effects room::handle(const std::string& participant_id, const v1::ClientMessage& m, int64_t now_ms) {
   const auto* p = find(participant_id);
   if (!p) return error(m.request_id(), v1::ERROR_CODE_FAILED_PRECONDITION, "not in this room");
+  if (events_.size() >= settings_.max_events)
+    return error(m.request_id(), v1::ERROR_CODE_FAILED_PRECONDITION, "this room's log is full");
   // Catch the clock up first: a PAUSE or EXTEND that arrives just after a
   // deadline acts on the next phase, not on one that is already over.
   auto fx = advance(now_ms);
@@ -320,6 +325,8 @@ room_effects room::next_round(const std::string& participant_id, std::shared_ptr
   if (p->role != v1::ROLE_COACH) return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "only the coach starts a round");
   if (stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "finish this round first");
+  if (stage_ == v1::ROOM_STAGE_SCORING)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "reveal the scorecards first: they belong to this round");
   auto fx = ack(request_id);
   if (scenario) scenario_ = std::move(scenario);
   ++round_;
@@ -363,6 +370,12 @@ std::vector<v1::Scorecard> room::submitted_cards() const {
 
 room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard& req, uint32_t request_id, int64_t now) {
   if (!is_staff(p.role)) return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "candidates do not score");
+  if (p.role == v1::ROLE_COACH) {
+    // The coach watches every live card, so scores only when nobody else can.
+    const auto expected = expected_raters();
+    if (std::find(expected.begin(), expected.end(), p.id) == expected.end())
+      return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "the coach scores only when there are no other raters");
+  }
   if (stage_ == v1::ROOM_STAGE_REVEALED || stage_ == v1::ROOM_STAGE_CLOSED)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scoring has closed");
   if (stage_ != v1::ROOM_STAGE_INTERVIEW && stage_ != v1::ROOM_STAGE_SCORING)
@@ -447,7 +460,12 @@ std::vector<std::pair<std::string, bool>> room::timeline(bool include_staff_only
     std::snprintf(buf, sizeof buf, "%02lld:%02lld", static_cast<long long>(off / 60), static_cast<long long>(off % 60));
     return std::string(buf);
   };
-  for (const auto& e : events_) {
+  // This round only: the log goes on across a coaching session's rounds.
+  auto from = events_.begin();
+  for (auto it = events_.begin(); it != events_.end(); ++it)
+    if (it->has_round_started()) from = it;
+  for (auto it = from; it != events_.end(); ++it) {
+    const auto& e = *it;
     std::string what;
     bool staff_only = false;
     switch (e.kind_case()) {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "clock.h"
+#include "mockloop/core/protocol_session.h"
 #include "room_directory.h"
 #include "store.h"
 #include "websocket_session.h"
@@ -22,8 +23,13 @@ committee_host::committee_host(net::any_io_executor strand, std::weak_ptr<room_d
 
 void committee_host::join(std::shared_ptr<websocket_session> s, std::string name, bool chair, uint32_t request_id) {
   net::post(strand_, [self = shared_from_this(), s = std::move(s), name = std::move(name), chair, request_id] {
+    if (self->disposed_) {
+      s->forget_committee(self);
+      s->deliver_from_room(make_error(request_id, v1::ERROR_CODE_NOT_FOUND, "that committee has ended"));
+      return;
+    }
     auto fx = self->core_.join(s->id(), name, chair, request_id);
-    if (self->disposed_ || !fx.state_changed) {
+    if (!fx.state_changed) {
       s->forget_committee(self);
       for (const auto& r : fx.replies) s->deliver_from_room(r);
       return;
@@ -35,14 +41,16 @@ void committee_host::join(std::shared_ptr<websocket_session> s, std::string name
     for (const auto& r : self->core_.packet()) *p->add_records() = r;
     for (const auto& r : fx.replies) s->deliver_from_room(r);
     s->deliver_from_room(packet);
-    self->apply(committee_effects{{}, true, false}, {}, monotonic_unix_ms());
+    committee_effects changed;
+    changed.state_changed = true;
+    self->apply(changed, {});
   });
 }
 
 void committee_host::leave(std::string member_id) {
   net::post(strand_, [self = shared_from_this(), id = std::move(member_id)] {
     if (!self->members_.erase(id)) return;
-    self->apply(self->core_.leave(id), id, monotonic_unix_ms());
+    self->apply(self->core_.leave(id), id);
     if (self->members_.empty() && !self->disposed_) {
       self->disposed_ = true;
       if (auto d = self->directory_.lock()) d->remove_committee(self->id_);
@@ -53,19 +61,27 @@ void committee_host::leave(std::string member_id) {
 void committee_host::handle(std::string member_id, v1::ClientMessage m) {
   net::post(strand_, [self = shared_from_this(), id = std::move(member_id), m = std::move(m)] {
     const auto now = monotonic_unix_ms();
-    self->apply(self->core_.handle(id, m, now), id, now);
+    auto fx = self->core_.handle(id, m, now);
+    if (fx.pending_decision) {
+      // The decision counts once its record is on disk; if the store
+      // refuses, nothing changed and the chair may decide again.
+      const auto record_id = self->id_ + "-1";
+      std::string err;
+      const auto d = *fx.pending_decision;
+      if (!self->db_ || !self->db_->save_debrief(self->core_.record_with(d, record_id, now), self->codes_, &err)) {
+        spdlog::error("[committee {}] record not saved: {}", self->id_, err);
+        fx.replies.push_back(make_error(fx.pending_request_id, v1::ERROR_CODE_UNAVAILABLE,
+                                        "the decision could not be saved; nothing changed, try again"));
+      } else {
+        spdlog::info("[committee {}] decided; record {} written", self->id_, record_id);
+        fx = self->core_.commit_decision(d, fx.pending_request_id);
+      }
+    }
+    self->apply(fx, id);
   });
 }
 
-void committee_host::apply(const committee_effects& fx, const std::string& requester, int64_t now) {
-  if (fx.decided) {
-    const auto record_id = id_ + "-1";
-    std::string err;
-    if (!db_ || !db_->save_debrief(core_.record(record_id, now), codes_, &err))
-      spdlog::error("[committee {}] record not saved: {}", id_, err);
-    else
-      spdlog::info("[committee {}] decided; record {} written", id_, record_id);
-  }
+void committee_host::apply(const committee_effects& fx, const std::string& requester) {
   if (const auto it = members_.find(requester); it != members_.end())
     if (auto s = it->second.lock())
       for (const auto& r : fx.replies) s->deliver_from_room(r);

@@ -31,7 +31,7 @@ class committee_host : public std::enable_shared_from_this<committee_host> {
   void handle(std::string member_id, v1::ClientMessage m);
 
  private:
-  void apply(const committee_effects& fx, const std::string& requester, int64_t now);
+  void apply(const committee_effects& fx, const std::string& requester);
 
   boost::asio::any_io_executor strand_;
   std::weak_ptr<room_directory> directory_;

@@ -145,9 +145,13 @@ void websocket_session::deliver(const v1::ServerMessage& m) {
 void websocket_session::route(v1::ClientMessage m) {
   const auto rid = m.request_id();
   auto current = room_.lock();
+  // One place at a time: a member of a committee cannot also sit in a room
+  // (a room's private note must never land in a committee's discussion).
+  const bool in_committee = committee_.lock() != nullptr;
   switch (m.body_case()) {
     case v1::ClientMessage::kCreateRoom: {
-      if (current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+      if (current || in_committee)
+        return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
       const auto& req = m.create_room();
       auto scenario = hub_->scenarios()->find(req.scenario_id());
       if (!scenario) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no scenario '" + req.scenario_id() + "'", "scenarioId"));
@@ -156,27 +160,31 @@ void websocket_session::route(v1::ClientMessage m) {
         return deliver(make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "a room is created by its interviewer or coach", "creatorRole"));
       auto created = hub_->rooms->create(std::move(scenario), role == v1::ROLE_COACH ? v1::SESSION_TYPE_GROUP_COACHING
                                                                                      : v1::SESSION_TYPE_PRIVATE);
+      // Known at once, so a second CreateRoom/JoinRoom in flight is refused;
+      // the room clears it (forget_room) if it refuses the join.
+      room_ = created.host;
+      // The creator's join is queued on the room before anyone can have a
+      // code: otherwise a guest who joins and leaves first empties the room
+      // and it is disposed under its creator.
+      created.host->join(shared_from_this(), core_.hello().display_name(), role, 0);
       v1::ServerMessage reply;
       reply.set_request_id(rid);
       auto* rc = reply.mutable_room_created();
       rc->set_room_id(created.host->id());
       for (auto& c : created.codes) *rc->add_codes() = std::move(c);
-      deliver(reply);
       spdlog::info("[{}] created room {} ({})", id_, created.host->id(), req.scenario_id());
-      // Known at once, so a second CreateRoom/JoinRoom in flight is refused;
-      // the room clears it (forget_room) if it refuses the join.
-      room_ = created.host;
-      return created.host->join(shared_from_this(), core_.hello().display_name(), role, 0);
+      return deliver(reply);
     }
     case v1::ClientMessage::kJoinRoom: {
-      if (current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+      if (current || in_committee)
+        return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
       auto found = hub_->rooms->find_by_code(m.join_room().code());
       if (!found) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no room has that code", "code"));
       room_ = found->host;
       return found->host->join(shared_from_this(), core_.hello().display_name(), found->role, rid);
     }
     case v1::ClientMessage::kEnqueue:
-      if (current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+      if (current || in_committee) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
       return hub_->matching->enqueue(shared_from_this(), user_id(), core_.hello().display_name(),
                                      std::move(*m.mutable_enqueue()), rid);
     case v1::ClientMessage::kCancelTicket:
@@ -262,6 +270,8 @@ void websocket_session::create_committee(const v1::CreateCommittee& req, uint32_
     packet.push_back(*role == v1::ROLE_CANDIDATE ? for_candidate(std::move(*record)) : std::move(*record));
   }
   auto created = hub_->rooms->create_committee(std::move(packet));
+  committee_ = created.host;
+  created.host->join(shared_from_this(), core_.hello().display_name(), /*chair=*/true, 0);  // before any code is out
   v1::ServerMessage reply;
   reply.set_request_id(request_id);
   auto* c = reply.mutable_committee_created();
@@ -269,8 +279,6 @@ void websocket_session::create_committee(const v1::CreateCommittee& req, uint32_
   c->set_member_code(created.member_code);
   c->set_chair_code(created.chair_code);
   deliver(reply);
-  committee_ = created.host;
-  created.host->join(shared_from_this(), core_.hello().display_name(), /*chair=*/true, 0);
 }
 
 void websocket_session::forget_committee(std::shared_ptr<committee_host> c) {

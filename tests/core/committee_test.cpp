@@ -82,7 +82,13 @@ TEST_F(Committee, ChangesAreKeptBesideTheIndependentVoteAndTheChairDecides) {
   EXPECT_EQ(error_of(c_.handle("ch", action(v1::CommitteeAction::ACTION_DECIDE, v1::RECOMMENDATION_YES, ""), 22)),
             v1::ERROR_CODE_MISSING_FIELD);
   auto fx = c_.handle("ch", action(v1::CommitteeAction::ACTION_DECIDE, v1::RECOMMENDATION_YES, "hire: scoping and ownership"), 23);
-  ASSERT_TRUE(fx.decided);
+  ASSERT_TRUE(fx.pending_decision) << "the decision waits for its record to be written";
+  EXPECT_TRUE(fx.replies.empty());
+  EXPECT_EQ(c_.stage(), v1::COMMITTEE_STAGE_REVEALED);
+  EXPECT_EQ(c_.record_with(*fx.pending_decision, "c1-1", 30).committee().decision(), v1::RECOMMENDATION_YES);
+  fx = c_.commit_decision(*fx.pending_decision, fx.pending_request_id);
+  ASSERT_EQ(fx.replies.size(), 1u);
+  EXPECT_TRUE(fx.replies[0].has_ack());
   EXPECT_EQ(c_.stage(), v1::COMMITTEE_STAGE_DECIDED);
   EXPECT_EQ(error_of(c_.handle("a", vote(v1::RECOMMENDATION_NO, "late"), 24)), v1::ERROR_CODE_FAILED_PRECONDITION);
 
@@ -103,13 +109,33 @@ TEST_F(Committee, ChangesAreKeptBesideTheIndependentVoteAndTheChairDecides) {
   EXPECT_TRUE(found_ben);
 }
 
-TEST_F(Committee, DiscussionNotesAreShared) {
+TEST_F(Committee, DiscussionOpensAtTheRevealAndIsShared) {
   v1::ClientMessage n;
   n.set_request_id(7);
   n.mutable_add_note()->set_text("the canary answer was thin");
+  EXPECT_EQ(error_of(c_.handle("a", n, 9)), v1::ERROR_CODE_FAILED_PRECONDITION) << "independently first";
+  c_.handle("a", vote(v1::RECOMMENDATION_YES, "y"), 9);
+  c_.handle("b", vote(v1::RECOMMENDATION_YES, "y"), 9);
+  c_.handle("ch", vote(v1::RECOMMENDATION_YES, "y"), 9);
+  c_.handle("ch", action(v1::CommitteeAction::ACTION_REVEAL), 9);
   c_.handle("a", n, 10);
   EXPECT_EQ(c_.view_for("b").discussion_size(), 1);
   EXPECT_EQ(c_.record("c1-1", 11).committee().discussion(0), "Ann: the canary answer was thin");
+}
+
+TEST_F(Committee, AQuorumCountsSeatedMembersOnly) {
+  c_.handle("a", vote(v1::RECOMMENDATION_YES, "y"), 1);
+  c_.handle("b", vote(v1::RECOMMENDATION_YES, "y"), 2);
+  c_.leave("b");
+  c_.join("b2", "Ben again", false, 3);
+  c_.handle("b2", vote(v1::RECOMMENDATION_YES, "y"), 4);
+  c_.leave("b2");
+  EXPECT_EQ(error_of(c_.handle("ch", action(v1::CommitteeAction::ACTION_REVEAL), 5)), v1::ERROR_CODE_FAILED_PRECONDITION)
+      << "votes of people who left do not make a quorum";
+  c_.handle("ch", vote(v1::RECOMMENDATION_NO, "n"), 6);
+  c_.join("d", "Dee", false, 7);
+  c_.handle("d", vote(v1::RECOMMENDATION_NO, "n"), 8);
+  EXPECT_EQ(error_of(c_.handle("ch", action(v1::CommitteeAction::ACTION_REVEAL), 9)), v1::ERROR_CODE_UNSPECIFIED);
 }
 
 }  // namespace

@@ -395,6 +395,9 @@ TEST_F(Room, NextRoundStartsAfreshWithTheSamePeople) {
   room_.advance(t0 + 3000 * s);
   ASSERT_EQ(room_.stage(), v1::ROOM_STAGE_SCORING);
   EXPECT_EQ(error_of(room_.next_round("ob", nullptr, 3, t0 + 3001 * s)), v1::ERROR_CODE_PERMISSION_DENIED);
+  EXPECT_EQ(error_of(room_.next_round("co", nullptr, 3, t0 + 3001 * s)), v1::ERROR_CODE_FAILED_PRECONDITION)
+      << "this round's scorecards are revealed first";
+  ASSERT_TRUE(acked(room_.handle("co", control(v1::RoomControl::ACTION_REVEAL), t0 + 3001 * s)));
 
   auto other = std::make_shared<v1::Scenario>(room_.scenario());
   other->set_id("other");

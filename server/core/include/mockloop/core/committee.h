@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,12 +20,17 @@ struct committee_settings {
   uint32_t max_members = 9;  // the chair and up to 8 others
   uint32_t min_votes = 3;    // a committee of fewer is not a committee
   size_t max_discussion_bytes = 64 * 1024;
+  uint32_t max_changes = 10;  // vote changes per member after the reveal
+  uint32_t max_voters = 27;   // votes kept, departed members' included (3 x seats)
 };
 
 struct committee_effects {
   std::vector<v1::ServerMessage> replies;  // to the sender
   bool state_changed = false;
-  bool decided = false;  // write the record
+  // The chair's decision, validated but not yet taken: the shell writes the
+  // record with it (record_with) and only then calls commit_decision().
+  std::optional<v1::CommitteeDecision> pending_decision;
+  uint32_t pending_request_id = 0;
 };
 
 class committee {
@@ -44,8 +50,11 @@ class committee {
   v1::CommitteeState view_for(const std::string& member_id) const;
   std::vector<std::string> member_ids() const;
 
-  // The session's record, once decided.
+  // The session's record with the decision taken (a pending one, or the
+  // one committed).
   v1::DebriefRecord record(const std::string& record_id, int64_t now_ms) const;
+  v1::DebriefRecord record_with(const v1::CommitteeDecision& d, const std::string& record_id, int64_t now_ms) const;
+  committee_effects commit_decision(const v1::CommitteeDecision& d, uint32_t request_id);
 
  private:
   struct member {
@@ -54,6 +63,7 @@ class committee {
     bool chair = false;
   };
   const member* find(const std::string& id) const;
+  size_t current_votes() const;
   committee_effects vote(const member& m, const v1::CastVote& v, uint32_t request_id, int64_t now);
   committee_effects action(const member& m, const v1::CommitteeAction& a, uint32_t request_id, int64_t now);
 

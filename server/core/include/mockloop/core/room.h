@@ -33,6 +33,7 @@ struct room_settings {
   // stays far below a client's outbound queue (max_queue_bytes, 1 MiB).
   uint32_t max_note_bytes = 256 * 1024;  // all notes in a room
   uint32_t max_asked = 200;              // follow-ups asked in a room
+  uint32_t max_events = 20'000;          // event log entries; a long coaching day is ~2,000
 };
 
 // What the shell must do after an event.
