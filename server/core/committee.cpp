@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mockloop/core/debrief_markdown.h"
 #include "mockloop/core/protocol_session.h"
 
 namespace mockloop {
@@ -25,16 +26,6 @@ committee_effects ack(uint32_t request_id) {
 
 bool valid_vote(v1::Recommendation r) {
   return r != v1::RECOMMENDATION_UNSPECIFIED && v1::Recommendation_IsValid(r);
-}
-
-std::string recommendation_name(v1::Recommendation r) {
-  switch (r) {
-    case v1::RECOMMENDATION_STRONG_NO: return "Strong No";
-    case v1::RECOMMENDATION_NO: return "No";
-    case v1::RECOMMENDATION_YES: return "Yes";
-    case v1::RECOMMENDATION_STRONG_YES: return "Strong Yes";
-    default: return "none";
-  }
 }
 
 }  // namespace

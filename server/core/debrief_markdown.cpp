@@ -28,16 +28,6 @@ std::string role_name(v1::Role r) {
   }
 }
 
-std::string recommendation(v1::Recommendation r) {
-  switch (r) {
-    case v1::RECOMMENDATION_STRONG_NO: return "Strong No";
-    case v1::RECOMMENDATION_NO: return "No";
-    case v1::RECOMMENDATION_YES: return "Yes";
-    case v1::RECOMMENDATION_STRONG_YES: return "Strong Yes";
-    default: return "none";
-  }
-}
-
 std::string fixed(double v, int digits) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
@@ -51,6 +41,16 @@ std::string dimension_name(const v1::DebriefRecord& r, const std::string& id) {
 }
 
 }  // namespace
+
+std::string recommendation_name(v1::Recommendation r) {
+  switch (r) {
+    case v1::RECOMMENDATION_STRONG_NO: return "Strong No";
+    case v1::RECOMMENDATION_NO: return "No";
+    case v1::RECOMMENDATION_YES: return "Yes";
+    case v1::RECOMMENDATION_STRONG_YES: return "Strong Yes";
+    default: return "none";
+  }
+}
 
 std::string render_markdown(const v1::DebriefRecord& r) {
   std::ostringstream md;
@@ -90,8 +90,8 @@ std::string render_markdown(const v1::DebriefRecord& r) {
     for (int i = 0; i < c.packet_size(); ++i) md << (i ? ", " : "") << "`" << cell(c.packet(i)) << "`";
     md << "\n\n| member | independent vote | rationale | final vote | changes |\n|---|---|---|---|---|\n";
     for (const auto& v : c.votes()) {
-      md << "| " << cell(v.member()) << " | " << recommendation(v.independent()) << " | " << cell(v.rationale()) << " | "
-         << recommendation(v.final()) << " | ";
+      md << "| " << cell(v.member()) << " | " << recommendation_name(v.independent()) << " | " << cell(v.rationale()) << " | "
+         << recommendation_name(v.final()) << " | ";
       for (int i = 0; i < v.changes_size(); ++i) md << (i ? "; " : "") << cell(v.changes(i));
       md << " |\n";
     }
@@ -99,12 +99,12 @@ std::string render_markdown(const v1::DebriefRecord& r) {
       md << "\n### Discussion\n\n";
       for (const auto& d : c.discussion()) md << "- " << cell(d) << "\n";
     }
-    md << "\n### Decision: " << recommendation(c.decision()) << "\n\n" << cell(c.reasons()) << "\n";
+    md << "\n### Decision: " << recommendation_name(c.decision()) << "\n\n" << cell(c.reasons()) << "\n";
   }
 
   for (const auto& c : r.scorecards()) {
     md << "\n### " << cell(c.rater_name()) << " (" << role_name(c.rater_role()) << "): "
-       << recommendation(c.recommendation()) << "\n\n";
+       << recommendation_name(c.recommendation()) << "\n\n";
     if (!c.summary().empty()) md << cell(c.summary()) << "\n\n";
     md << "| dimension | rating | evidence |\n|---|---:|---|\n";
     for (const auto& s : c.scores())

@@ -10,6 +10,9 @@ namespace mockloop {
 
 std::string render_markdown(const v1::DebriefRecord& record);
 
+// "Strong No", "No", "Yes", "Strong Yes" (or "none").
+std::string recommendation_name(v1::Recommendation r);
+
 // The candidate's copy of a record: what they may read after the round
 // (scores, evidence, follow-ups asked, the timeline) without the script
 // material a later candidate must not know (rubric anchors and signals,
