@@ -213,6 +213,10 @@ void room_host::on_timer(boost::system::error_code ec) {
   if (now >= next_tick_ms_ && core_.has_clock()) {
     v1::ServerMessage m;
     *m.mutable_tick() = core_.tick(now);
+    // Wall clock, not the room clock: a load generator on this host compares
+    // it with its own system_clock on receipt.
+    m.mutable_tick()->set_sent_at_us(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count());
     std::vector<std::string> everyone;
     for (const auto& [pid, s] : members_) everyone.push_back(pid);
     broadcast(m, everyone);
