@@ -32,10 +32,16 @@ const setting settings[] = {
     {"close_grace_ms", &server_config::close_grace_ms, "time a cut client gets to read its close frame"},
     {"messages_per_second", &server_config::messages_per_second, "messages a client may send per second"},
     {"max_connections", &server_config::max_connections, "WebSocket sessions at once; more get HTTP 503"},
+    {"max_connections_per_ip", &server_config::max_connections_per_ip, "WebSocket sessions from one address (HTTP 429 beyond); 0 = no limit"},
+    {"messages_per_second_per_ip", &server_config::messages_per_second_per_ip, "messages per second from one address, all its connections; 0 = no limit"},
+    {"allowed_origins", &server_config::allowed_origins, "comma-separated browser origins allowed besides the server's own; * = any"},
+    {"real_ip_header", &server_config::real_ip_header, "header naming the client address behind a loopback proxy, e.g. X-Forwarded-For"},
     {"http_body_limit", &server_config::http_body_limit, "largest HTTP request body"},
     {"http_timeout_ms", &server_config::http_timeout_ms, "HTTP request deadline"},
     {"briefing_seconds", &server_config::briefing_seconds, "reading time before the first phase"},
     {"max_room_participants", &server_config::max_room_participants, "people in one room"},
+    {"reconnect_grace_seconds", &server_config::reconnect_grace_seconds, "how long a dropped participant's seat is held"},
+    {"max_rooms_per_user", &server_config::max_rooms_per_user, "rooms and committees one user may have open as creator"},
     {"widen_after_seconds", &server_config::widen_after_seconds, "queue wait before a search widens"},
     {"ticket_max_wait_seconds", &server_config::ticket_max_wait_seconds, "default lifetime of a queue ticket"},
     {"match_join_timeout_seconds", &server_config::match_join_timeout_seconds, "time a matched peer has to join"},
@@ -68,6 +74,7 @@ std::string validate(const server_config& c) {
   if (c.max_queue_bytes < c.max_frame_bytes) return "max_queue_bytes must be at least max_frame_bytes";
   if (c.messages_per_second == 0) return "messages_per_second must be positive";
   if (c.max_connections == 0) return "max_connections must be positive";
+  if (c.max_rooms_per_user == 0) return "max_rooms_per_user must be positive";
   if (c.max_room_participants < 2) return "max_room_participants must be at least 2";
   if (c.hello_timeout_ms == 0 || c.idle_timeout_ms == 0 || c.ws_handshake_timeout_ms == 0)
     return "timeouts must be positive";

@@ -36,6 +36,18 @@ std::string render_prometheus(const metrics& m, const metrics_gauges& g) {
          m.connections_refused.load(r));
   sample(out, "mockloop_rooms", "gauge", "Rooms open.", g.rooms);
   sample(out, "mockloop_queue_depth", "gauge", "Tickets waiting in the matchmaker.", g.queue_depth);
+  sample(out, "mockloop_sessions", "gauge", "Sessions registered (handshaken or not).", g.sessions);
+  sample(out, "mockloop_held_seats", "gauge", "Dropped sessions whose seat waits for a resume.", g.held_seats);
+  sample(out, "mockloop_refused_per_ip_total", "counter", "Upgrades refused over max_connections_per_ip.",
+         m.refused_per_ip.load(r));
+  sample(out, "mockloop_refused_origin_total", "counter", "Upgrades refused for their Origin.", m.refused_origin.load(r));
+  sample(out, "mockloop_ip_rate_limited_total", "counter", "Messages dropped over messages_per_second_per_ip.",
+         m.ip_rate_limited.load(r));
+  sample(out, "mockloop_resumes_total", "counter", "Sessions resumed with a resume token.", m.resumes.load(r));
+  sample(out, "mockloop_resumes_refused_total", "counter", "Resume tokens unknown or past their window.",
+         m.resumes_refused.load(r));
+  sample(out, "mockloop_rooms_refused_total", "counter", "Rooms refused over max_rooms_per_user.",
+         m.rooms_refused.load(r));
   sample(out, "mockloop_outbound_queued_bytes", "gauge", "Bytes queued for clients, all sessions.",
          m.queued_bytes.load(r));
   sample(out, "mockloop_messages_in_total", "counter", "Messages received from clients.", m.messages_in.load(r));

@@ -27,6 +27,16 @@ room_effects ack(uint32_t request_id) {
   return fx;
 }
 
+// Folds the effects of a second step into the first's.
+void merge(room_effects& into, room_effects&& from) {
+  for (auto& r : from.replies) into.replies.push_back(std::move(r));
+  for (auto& pid : from.need_briefing) into.need_briefing.push_back(std::move(pid));
+  into.state_changed |= from.state_changed;
+  into.closed |= from.closed;
+  into.revealed |= from.revealed;
+  into.forfeited |= from.forfeited;
+}
+
 std::string_view role_name(v1::Role r) {
   switch (r) {
     case v1::ROLE_CANDIDATE: return "candidate";
@@ -117,6 +127,53 @@ room_effects room::leave(const std::string& participant_id, int64_t now_ms) {
   return fx;
 }
 
+room_effects room::disconnect(const std::string& participant_id, int64_t now_ms) {
+  room_effects fx;
+  for (auto& p : participants_) {
+    if (p.id != participant_id || !p.connected) continue;
+    p.connected = false;
+    p.release_at_ms = now_ms + settings_.reconnect_grace_ms;
+    log(now_ms, participant_id).set_disconnected(participant_id);
+    fx.state_changed = true;
+  }
+  return fx;
+}
+
+room_effects room::reconnect(const std::string& participant_id, int64_t now_ms) {
+  room_effects fx;
+  for (auto& p : participants_) {
+    if (p.id != participant_id || p.connected) continue;
+    p.connected = true;
+    p.release_at_ms = 0;
+    log(now_ms, participant_id).set_reconnected(participant_id);
+    fx.state_changed = true;
+  }
+  return fx;
+}
+
+// Seats whose grace window has passed are released, each at its own
+// deadline. In a peer mock that ends a round under way: one person cannot
+// interview or answer alone.
+void room::release_expired(int64_t now, room_effects& fx) {
+  for (;;) {
+    const auto it = std::find_if(participants_.begin(), participants_.end(),
+                                 [&](const auto& p) { return !p.connected && p.release_at_ms <= now; });
+    if (it == participants_.end()) return;
+    const auto pid = it->id;
+    const auto at = it->release_at_ms;
+    const bool mid_round = stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW;
+    merge(fx, leave(pid, at));
+    if (settings_.forfeit_on_release && mid_round) {
+      fold(at);
+      running_since_.reset();
+      log(at, "").set_forfeited(pid);
+      stage_ = v1::ROOM_STAGE_CLOSED;
+      log(at, "").set_stage_entered(stage_);
+      fx.closed = fx.forfeited = true;
+    }
+  }
+}
+
 // ---------------------------------------------------------------- requests
 
 room_effects room::handle(const std::string& participant_id, const v1::ClientMessage& m, int64_t now_ms) {
@@ -150,13 +207,9 @@ room_effects room::handle(const std::string& participant_id, const v1::ClientMes
     default:
       r = error(m.request_id(), v1::ERROR_CODE_INVALID_ARGUMENT, "not a room request");
   }
-  for (auto& reply : r.replies) fx.replies.push_back(std::move(reply));
   fx.to_persist = std::move(r.to_persist);
   fx.persist_request_id = r.persist_request_id;
-  fx.revealed |= r.revealed;
-  for (auto& pid : r.need_briefing) fx.need_briefing.push_back(std::move(pid));
-  fx.state_changed |= r.state_changed;
-  fx.closed |= r.closed;
+  merge(fx, std::move(r));
   return fx;
 }
 
@@ -487,6 +540,9 @@ std::vector<std::pair<std::string, bool>> room::timeline(bool include_staff_only
         break;
       case v1::RoomEvent::kScorecardSubmitted: what = "scorecard submitted by " + name_of(e.scorecard_submitted()); break;
       case v1::RoomEvent::kRevealed: what = "scorecards revealed"; break;
+      case v1::RoomEvent::kDisconnected: what = name_of(e.disconnected()) + " lost their connection"; break;
+      case v1::RoomEvent::kReconnected: what = name_of(e.reconnected()) + " reconnected"; break;
+      case v1::RoomEvent::kForfeited: what = name_of(e.forfeited()) + " did not come back; the round was forfeited"; break;
       default: break;  // joins, notes (private) and stage changes are not the story of the interview
     }
     if (!what.empty() && (include_staff_only || !staff_only)) out.emplace_back(clock(e.at_ms()) + " " + what, staff_only);
@@ -615,6 +671,7 @@ room_effects room::advance(int64_t now_ms) {
     fire_due(at, fx);
   }
   fire_due(now_ms, fx);
+  release_expired(now_ms, fx);
   return fx;
 }
 
@@ -636,10 +693,14 @@ std::optional<int64_t> room::due_at(const v1::FollowUp& f) const {
 }
 
 std::optional<int64_t> room::next_wakeup_ms() const {
-  if (!running() || !has_clock()) return std::nullopt;
-  int64_t next = deadline();
+  std::optional<int64_t> next;
+  auto sooner = [&](int64_t t) { next = next ? std::min(*next, t) : t; };
+  for (const auto& p : participants_)
+    if (!p.connected) sooner(p.release_at_ms);
+  if (!running() || !has_clock()) return next;
+  sooner(deadline());
   for (const auto& f : scenario_->follow_ups())
-    if (auto due = due_at(f)) next = std::min(next, *due);
+    if (auto due = due_at(f)) sooner(*due);
   return next;
 }
 
@@ -717,7 +778,7 @@ v1::RoomState room::public_state(int64_t now) const {
     out->set_participant_id(p.id);
     out->set_display_name(p.name);
     out->set_role(p.role);
-    out->set_connected(true);
+    out->set_connected(p.connected);
   }
   for (const auto& a : asked_) *s.add_asked() = a;
   s.set_round(round_);

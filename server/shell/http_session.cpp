@@ -6,7 +6,9 @@
 #include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
+#include "clock.h"
 #include "matchmaking.h"
+#include "mockloop/core/access.h"
 #include "mockloop/core/debrief_markdown.h"
 #include "store.h"
 #include "room_directory.h"
@@ -48,6 +50,8 @@ http::message_generator metrics_page(const request& req, hub& h) {
   g.uptime_seconds = h.uptime_seconds();
   g.rooms = h.rooms ? static_cast<int64_t>(h.rooms->size()) : 0;
   g.queue_depth = h.matching ? static_cast<int64_t>(h.matching->queue_depth()) : 0;
+  g.sessions = static_cast<int64_t>(h.session_count());
+  g.held_seats = static_cast<int64_t>(h.held_resumes(monotonic_unix_ms()));
   return text_response(req, http::status::ok, render_prometheus(h.metrics(), g), "text/plain; version=0.0.4");
 }
 
@@ -202,12 +206,31 @@ void http_session::upgrade() {
     return refuse(http::status::bad_request,
                   "no supported subprotocol offered (got '" + std::string(offered) +
                       "'); offer mockloop.v1.json (text frames, JSON) or mockloop.v1.proto (binary frames, protobuf)\n");
+  const auto& cfg = hub_->config();
+  if (!origin_allowed(req[http::field::origin], req[http::field::host], cfg.allowed_origins)) {
+    hub_->metrics().refused_origin.fetch_add(1, std::memory_order_relaxed);
+    return refuse(http::status::forbidden, "origin '" + std::string(req[http::field::origin]) +
+                                               "' may not connect here (see allowed_origins)\n");
+  }
   if (hub_->shutting_down()) return refuse(http::status::service_unavailable, "server is shutting down\n");
-  if (!hub_->try_reserve_session())
+  beast::error_code ec;
+  const auto peer = stream_.socket().remote_endpoint(ec);
+  if (ec) return fail(ec, "remote_endpoint");
+  std::string_view forwarded;
+  if (!cfg.real_ip_header.empty()) forwarded = req[cfg.real_ip_header];
+  const auto ip = client_address(peer.address().to_string(), peer.address().is_loopback(), forwarded);
+  if (!hub_->try_add_ip(ip)) {
+    hub_->metrics().refused_per_ip.fetch_add(1, std::memory_order_relaxed);
+    return refuse(http::status::too_many_requests,
+                  "too many connections from your address (" + std::to_string(cfg.max_connections_per_ip) + ")\n");
+  }
+  if (!hub_->try_reserve_session()) {
+    hub_->remove_ip(ip);
     return refuse(http::status::service_unavailable, "server is at its connection limit; try again later\n");
+  }
 
-  // The reservation now belongs to the WebSocket session.
-  std::make_shared<websocket_session>(stream_.release_socket(), hub_, *enc)->run(parser_->release());
+  // The reservation and the address's count now belong to the WebSocket session.
+  std::make_shared<websocket_session>(stream_.release_socket(), hub_, *enc, ip)->run(parser_->release());
 }
 
 void http_session::do_write(http::message_generator msg) {

@@ -1,5 +1,7 @@
 #include "hub.h"
 
+#include <algorithm>
+
 namespace mockloop {
 
 bool hub::try_reserve_session() {
@@ -20,7 +22,90 @@ void hub::join(const std::string& id, const std::weak_ptr<websocket_session>& s)
 
 void hub::leave(const std::string& id) {
   std::lock_guard lock(mutex_);
-  sessions_.erase(id);
+  // A session that was resumed elsewhere shares its id with the new one.
+  if (const auto it = sessions_.find(id); it != sessions_.end() && it->second.expired()) sessions_.erase(it);
+}
+
+std::shared_ptr<websocket_session> hub::find(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second.lock();
+}
+
+bool hub::try_add_ip(const std::string& ip) {
+  std::lock_guard lock(mutex_);
+  auto& st = per_ip_[ip];
+  if (config_.max_connections_per_ip && st.connections >= config_.max_connections_per_ip) return false;
+  ++st.connections;
+  return true;
+}
+
+void hub::remove_ip(const std::string& ip) {
+  std::lock_guard lock(mutex_);
+  const auto it = per_ip_.find(ip);
+  if (it != per_ip_.end() && --it->second.connections == 0) per_ip_.erase(it);
+}
+
+bool hub::allow_ip_message(const std::string& ip) {
+  const auto rate = config_.messages_per_second_per_ip;
+  if (rate == 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  auto& st = per_ip_[ip];
+  if (!st.messages) st.messages.emplace(rate, rate, now);
+  return st.messages->allow(now);
+}
+
+void hub::register_resume(const std::string& token_hash, resume_entry e) {
+  std::lock_guard lock(mutex_);
+  resume_[token_hash] = std::move(e);
+}
+
+void hub::hold_resume(const std::string& token_hash, std::weak_ptr<room_host> room, int64_t expires_ms,
+                      int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  // Windows that closed unused are swept now and then, not on a timer.
+  if (now_ms >= next_sweep_ms_) {
+    std::erase_if(resume_, [&](const auto& kv) { return kv.second.expires_ms && kv.second.expires_ms <= now_ms; });
+    next_sweep_ms_ = now_ms + 10'000;
+  }
+  const auto it = resume_.find(token_hash);
+  if (it == resume_.end()) return;
+  it->second.live.reset();
+  it->second.room = std::move(room);
+  it->second.expires_ms = expires_ms;
+}
+
+void hub::update_resume_room(const std::string& token_hash, std::weak_ptr<room_host> room) {
+  std::lock_guard lock(mutex_);
+  if (const auto it = resume_.find(token_hash); it != resume_.end()) it->second.room = std::move(room);
+}
+
+void hub::rekey(const std::string& from, const std::string& to, const std::weak_ptr<websocket_session>& s) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(from);
+  sessions_[to] = s;
+}
+
+void hub::drop_resume(const std::string& token_hash) {
+  std::lock_guard lock(mutex_);
+  resume_.erase(token_hash);
+}
+
+std::optional<hub::resume_entry> hub::take_resume(const std::string& token_hash, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  const auto it = resume_.find(token_hash);
+  if (it == resume_.end()) return std::nullopt;
+  auto e = std::move(it->second);
+  resume_.erase(it);
+  if (e.expires_ms == 0 ? e.live.expired() : e.expires_ms <= now_ms) return std::nullopt;
+  return e;
+}
+
+size_t hub::held_resumes(int64_t now_ms) const {
+  std::lock_guard lock(mutex_);
+  return static_cast<size_t>(
+      std::count_if(resume_.begin(), resume_.end(), [&](const auto& kv) { return kv.second.expires_ms > now_ms; }));
 }
 
 std::shared_ptr<const scenario_library> hub::scenarios() const {

@@ -154,7 +154,7 @@ void matchmaking::on_match(const match_pair& m, int64_t now) {
     const auto it = waiting_.find(p->tickets[i].req.user_id);
     if (it != waiting_.end()) {
       p->names[i] = it->second.name;
-      p->sessions[i] = it->second.session;
+      p->session_ids[i] = it->second.session_id;
       waiting_.erase(it);
     }
   }
@@ -171,16 +171,16 @@ void matchmaking::start_round(std::shared_ptr<pairing> p, std::shared_ptr<const 
     for (int i = 0; i < 2; ++i) {
       v1::ServerMessage m;
       m.mutable_match_forfeited()->set_reason("no scenario of that round type is installed on this server");
-      if (auto s = p->sessions[i].lock()) s->deliver_from_room(m);
+      if (auto s = session_of(*p, i)) s->deliver_from_room(m);
     }
     return;
   }
   auto created = hub_->rooms->create(scenario, v1::SESSION_TYPE_PEER_MOCK);
   p->room = created.host;
   std::weak_ptr<matchmaking> weak_self = weak_from_this();
-  created.host->set_on_closed([weak_self, p] {
+  created.host->set_on_closed([weak_self, p](bool forfeited) {
     if (auto self = weak_self.lock())
-      net::post(self->strand_, [self, p] { self->on_round_closed(p); });
+      net::post(self->strand_, [self, p, forfeited] { self->on_round_closed(p, forfeited); });
   });
   const auto deadline = now + int64_t{hub_->config().match_join_timeout_seconds} * 1000;
   for (int i = 0; i < 2; ++i) {
@@ -200,7 +200,7 @@ void matchmaking::start_round(std::shared_ptr<pairing> p, std::shared_ptr<const 
     f->set_round_type(scenario->round_type());
     f->set_scenario_title(scenario->title());
     f->set_join_deadline_ms(deadline);
-    if (auto s = p->sessions[i].lock()) s->deliver_from_room(m);
+    if (auto s = session_of(*p, i)) s->deliver_from_room(m);
   }
   spdlog::info("[room {}] peer mock round {}: {} interviews {}", created.host->id(), p->round,
                p->tickets[1 - p->candidate].req.user_id.substr(0, 8), p->tickets[p->candidate].req.user_id.substr(0, 8));
@@ -212,6 +212,10 @@ void matchmaking::start_round(std::shared_ptr<pairing> p, std::shared_ptr<const 
   });
 }
 
+std::shared_ptr<websocket_session> matchmaking::session_of(const pairing& p, int i) const {
+  return p.session_ids[i].empty() ? nullptr : hub_->find(p.session_ids[i]);
+}
+
 // After the join deadline: whoever is not in the room forfeits; the other
 // goes back to the head of the queue with their original ticket.
 void matchmaking::check_joined(std::shared_ptr<pairing> p, std::weak_ptr<room_host> room) {
@@ -220,15 +224,14 @@ void matchmaking::check_joined(std::shared_ptr<pairing> p, std::weak_ptr<room_ho
   std::weak_ptr<matchmaking> weak_self = weak_from_this();
   host->inspect([weak_self, p, host](const mockloop::room& r) {
     bool present[2] = {false, false};
-    for (int i = 0; i < 2; ++i)
-      if (auto s = p->sessions[i].lock()) present[i] = r.role_of(s->id()).has_value();
+    for (int i = 0; i < 2; ++i) present[i] = r.role_of(p->session_ids[i]).has_value();
     if (present[0] && present[1]) return;
     auto self = weak_self.lock();
     if (!self) return;
     net::post(self->strand_, [self, p, host, present0 = present[0], present1 = present[1]] {
       const bool present[2] = {present0, present1};
       for (int i = 0; i < 2; ++i) {
-        auto s = p->sessions[i].lock();
+        auto s = self->session_of(*p, i);
         v1::ServerMessage m;
         auto* f = m.mutable_match_forfeited();
         if (present[i]) {
@@ -249,11 +252,29 @@ void matchmaking::check_joined(std::shared_ptr<pairing> p, std::weak_ptr<room_ho
 
 // Round 1 closed: swap roles for round 2 on a scenario of the new
 // candidate's wanted type that neither has played.
-void matchmaking::on_round_closed(std::shared_ptr<pairing> p) {
-  if (p->round >= 2 || stopped_) return;
+void matchmaking::on_round_closed(std::shared_ptr<pairing> p, bool forfeited) {
+  if (stopped_) return;
   auto old_room = p->room.lock();
   for (int i = 0; i < 2; ++i)
-    if (auto s = p->sessions[i].lock(); s && old_room) s->drop_room(old_room);
+    if (auto s = session_of(*p, i); s && old_room) s->drop_room(old_room);
+  if (forfeited) {
+    // One of them dropped and did not come back within the grace window:
+    // the one still here goes to the head of the line.
+    for (int i = 0; i < 2; ++i) {
+      auto s = session_of(*p, i);
+      if (!s) continue;
+      v1::ServerMessage m;
+      auto* f = m.mutable_match_forfeited();
+      f->set_reason("your partner lost their connection and did not come back; you are first in line again");
+      f->set_requeued(true);
+      core_.requeue(p->tickets[i]);
+      waiting_[p->tickets[i].req.user_id] = waiting{s, s->id(), p->names[i]};
+      s->deliver_from_room(m);
+    }
+    depth_.store(core_.size(), std::memory_order_relaxed);
+    return;
+  }
+  if (p->round >= 2) return;
   p->round = 2;
   p->candidate = 1 - p->candidate;
   const auto cand = peer_of(p->tickets[p->candidate]);

@@ -46,7 +46,9 @@ class matchmaking : public std::enable_shared_from_this<matchmaking> {
   struct pairing {
     ticket tickets[2];  // [0] the older
     std::string names[2];
-    std::weak_ptr<websocket_session> sessions[2];
+    // By id, not pointer: a peer who reconnects resumes the same session id
+    // on a new connection, and round 2 must reach that one.
+    std::string session_ids[2];
     int candidate = 0;  // index of this round's candidate
     int round = 1;
     v1::RoundType round_one = v1::ROUND_TYPE_UNSPECIFIED;
@@ -57,7 +59,8 @@ class matchmaking : public std::enable_shared_from_this<matchmaking> {
   void on_match(const match_pair& m, int64_t now);
   void start_round(std::shared_ptr<pairing> p, std::shared_ptr<const v1::Scenario> scenario, int64_t now);
   void check_joined(std::shared_ptr<pairing> p, std::weak_ptr<room_host> room);
-  void on_round_closed(std::shared_ptr<pairing> p);
+  void on_round_closed(std::shared_ptr<pairing> p, bool forfeited);
+  std::shared_ptr<websocket_session> session_of(const pairing& p, int i) const;
   peer peer_of(const ticket& t) const;
   void push(const std::string& user_id, const v1::ServerMessage& m);
   static int64_t now_ms();

@@ -8,11 +8,18 @@
 
 namespace mockloop {
 
-room_directory::created room_directory::create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type) {
+room_directory::created room_directory::create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type,
+                                               const std::string& creator) {
   created out;
+  if (!creator.empty()) {
+    std::lock_guard lock(mutex_);
+    if (by_creator_[creator] >= max_per_creator_) return out;
+  }
   const auto id = random_hex(8);
+  auto settings = settings_;
+  settings.forfeit_on_release = type == v1::SESSION_TYPE_PEER_MOCK;
   out.host = std::make_shared<room_host>(boost::asio::make_strand(io_), weak_from_this(), id, std::move(scenario),
-                                         settings_, db_, type);
+                                         settings, db_, type);
   for (auto role : {v1::ROLE_CANDIDATE, v1::ROLE_INTERVIEWER, v1::ROLE_OBSERVER, v1::ROLE_COACH}) {
     auto& c = out.codes.emplace_back();
     c.set_role(role);
@@ -22,6 +29,10 @@ room_directory::created room_directory::create(std::shared_ptr<const v1::Scenari
   std::lock_guard lock(mutex_);
   rooms_.emplace(id, out.host);
   for (const auto& c : out.codes) codes_.emplace(c.code(), std::make_pair(id, c.role()));
+  if (!creator.empty()) {
+    ++by_creator_[creator];
+    creator_of_[id] = creator;
+  }
   return out;
 }
 
@@ -42,6 +53,7 @@ void room_directory::remove(const std::string& room_id) {
   gone = std::move(it->second);
   rooms_.erase(it);
   std::erase_if(codes_, [&](const auto& kv) { return kv.second.first == room_id; });
+  forget_creator(room_id);
 }
 
 void room_directory::clear() {
@@ -52,10 +64,17 @@ void room_directory::clear() {
   gone_committees.swap(committees_);
   codes_.clear();
   committee_codes_.clear();
+  by_creator_.clear();
+  creator_of_.clear();
 }
 
-room_directory::created_committee room_directory::create_committee(std::vector<v1::DebriefRecord> packet) {
+room_directory::created_committee room_directory::create_committee(std::vector<v1::DebriefRecord> packet,
+                                                                   const std::string& creator) {
   created_committee out;
+  {
+    std::lock_guard lock(mutex_);
+    if (by_creator_[creator] >= max_per_creator_) return out;
+  }
   const auto id = "c" + random_hex(8);
   out.host = std::make_shared<committee_host>(boost::asio::make_strand(io_), weak_from_this(), id, std::move(packet), db_);
   out.member_code = random_hex(16);
@@ -66,6 +85,8 @@ room_directory::created_committee room_directory::create_committee(std::vector<v
   committees_.emplace(id, out.host);
   committee_codes_.emplace(out.member_code, std::make_pair(id, false));
   committee_codes_.emplace(out.chair_code, std::make_pair(id, true));
+  ++by_creator_[creator];
+  creator_of_[id] = creator;
   return out;
 }
 
@@ -86,6 +107,15 @@ void room_directory::remove_committee(const std::string& id) {
   gone = std::move(it->second);
   committees_.erase(it);
   std::erase_if(committee_codes_, [&](const auto& kv) { return kv.second.first == id; });
+  forget_creator(id);
+}
+
+// Under the lock.
+void room_directory::forget_creator(const std::string& id) {
+  const auto it = creator_of_.find(id);
+  if (it == creator_of_.end()) return;
+  if (const auto c = by_creator_.find(it->second); c != by_creator_.end() && --c->second == 0) by_creator_.erase(c);
+  creator_of_.erase(it);
 }
 
 size_t room_directory::size() const {

@@ -21,14 +21,17 @@ class store;
 
 class room_directory : public std::enable_shared_from_this<room_directory> {
  public:
-  room_directory(boost::asio::any_io_executor io, room_settings settings, std::shared_ptr<store> db)
-      : io_(std::move(io)), settings_(settings), db_(std::move(db)) {}
+  room_directory(boost::asio::any_io_executor io, room_settings settings, std::shared_ptr<store> db,
+                 uint32_t max_per_creator)
+      : io_(std::move(io)), settings_(settings), db_(std::move(db)), max_per_creator_(max_per_creator) {}
 
   struct created {
     std::shared_ptr<room_host> host;
     std::vector<v1::JoinCode> codes;
   };
-  created create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type);
+  // `creator`: the user opening it, held to max_per_creator rooms and
+  // committees at once (host is null beyond); empty for the matchmaker.
+  created create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type, const std::string& creator = {});
 
   struct found {
     std::shared_ptr<room_host> host;
@@ -42,7 +45,7 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
     std::shared_ptr<committee_host> host;
     std::string member_code, chair_code;
   };
-  created_committee create_committee(std::vector<v1::DebriefRecord> packet);
+  created_committee create_committee(std::vector<v1::DebriefRecord> packet, const std::string& creator);
   struct found_committee {
     std::shared_ptr<committee_host> host;
     bool chair = false;
@@ -57,7 +60,12 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
   boost::asio::any_io_executor io_;
   room_settings settings_;
   std::shared_ptr<store> db_;
+  void forget_creator(const std::string& id);
+
+  uint32_t max_per_creator_;
   mutable std::mutex mutex_;
+  std::unordered_map<std::string, uint32_t> by_creator_;     // user -> rooms and committees open
+  std::unordered_map<std::string, std::string> creator_of_;  // room or committee id -> user
   std::unordered_map<std::string, std::shared_ptr<room_host>> rooms_;
   std::unordered_map<std::string, std::pair<std::string, v1::Role>> codes_;  // code -> room id, role
   std::unordered_map<std::string, std::shared_ptr<committee_host>> committees_;

@@ -1,5 +1,7 @@
 #include "room_host.h"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -45,14 +47,24 @@ room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> 
       type_(type) {}
 
 void room_host::join(std::shared_ptr<websocket_session> s, std::string display_name, v1::Role role,
-                     uint32_t request_id) {
-  net::post(strand_, [self = shared_from_this(), s = std::move(s), name = std::move(display_name), role, request_id] {
+                     std::string user_id, uint32_t request_id) {
+  net::post(strand_, [self = shared_from_this(), s = std::move(s), name = std::move(display_name), role,
+                      user = std::move(user_id), request_id] {
     if (self->disposed_) {
       s->forget_room(self);
       s->deliver_from_room(make_error(request_id, v1::ERROR_CODE_NOT_FOUND, "that room has ended"));
       return;
     }
     const auto now = now_ms();
+    // The same person on a second device (or tab) shares their seat: their
+    // drafts and notes follow them. Only a user key identifies a person.
+    if (user.starts_with("k:")) {
+      for (const auto& [pid, uid] : self->users_) {
+        if (uid != user || !self->core_.is_member(pid)) continue;
+        spdlog::info("[room {}] {} attached to {}", self->id_, s->id(), pid);
+        return self->attach(s, pid, request_id, now);
+      }
+    }
     auto fx = self->core_.join(s->id(), name, role, request_id, now);
     if (fx.need_briefing.empty()) {
       // Refused: the session is not a member; reply to it directly.
@@ -60,29 +72,115 @@ void room_host::join(std::shared_ptr<websocket_session> s, std::string display_n
       for (const auto& r : fx.replies) s->deliver_from_room(r);
       return;
     }
-    self->members_[s->id()] = s;
+    self->conns_[s->id()] = connection{s->id(), s, s->serial()};
+    self->users_[s->id()] = user;
     spdlog::info("[room {}] {} joined", self->id_, s->id());
     self->apply(fx, s->id(), now);
   });
 }
 
-void room_host::leave(std::string participant_id) {
-  net::post(strand_, [self = shared_from_this(), pid = std::move(participant_id)] {
-    if (self->disposed_ || !self->members_.erase(pid)) return;
+// One more connection for participant `pid`: it gets what a join would
+// give, as pushes, and the others see the participant connected.
+void room_host::attach(const std::shared_ptr<websocket_session>& s, const std::string& pid, uint32_t request_id,
+                       int64_t now) {
+  conns_[s->id()] = connection{pid, s, s->serial()};
+  held_.erase(s->id());
+  v1::ServerMessage joined;
+  joined.set_request_id(request_id);  // 0 on a resume: a push
+  auto* j = joined.mutable_joined();
+  j->set_room_id(id_);
+  j->set_role(core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED));
+  j->set_participant_id(pid);
+  s->deliver_from_room(joined);
+  v1::ServerMessage briefing;
+  std::visit(
+      [&](const auto& b) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(b)>, v1::CandidateBriefing>)
+          *briefing.mutable_candidate_briefing() = b;
+        else
+          *briefing.mutable_staff_briefing() = b;
+      },
+      core_.briefing_for(pid));
+  s->deliver_from_room(briefing);
+  auto fx = core_.reconnect(pid, now);
+  fx.state_changed = true;  // the new connection needs the state even if nobody else does
+  apply(fx, {}, now);
+}
+
+void room_host::resume(std::shared_ptr<websocket_session> s) {
+  net::post(strand_, [self = shared_from_this(), s = std::move(s)] {
     const auto now = now_ms();
-    self->apply(self->core_.leave(pid, now), pid, now);
-    spdlog::info("[room {}] {} left", self->id_, pid);
+    std::string pid;
+    if (const auto* p = self->participant_of(s->id())) pid = *p;  // the old connection is still here
+    else if (const auto it = self->held_.find(s->id()); it != self->held_.end()) pid = it->second;
+    if (self->disposed_ || pid.empty() || !self->core_.is_member(pid)) {
+      s->forget_room(self);
+      v1::ServerMessage m = make_error(0, v1::ERROR_CODE_NOT_FOUND, "your seat in that room was released");
+      s->deliver_from_room(m);
+      return;
+    }
+    spdlog::info("[room {}] {} resumed", self->id_, s->id());
+    self->attach(s, pid, 0, now);
+  });
+}
+
+void room_host::leave(std::string session_id) {
+  net::post(strand_, [self = shared_from_this(), sid = std::move(session_id)] {
+    if (self->disposed_) return;
+    const auto it = self->conns_.find(sid);
+    if (it == self->conns_.end()) return;
+    const auto pid = it->second.participant_id;
+    self->conns_.erase(it);
+    if (!self->has_connection(pid)) {
+      const auto now = now_ms();
+      self->users_.erase(pid);
+      self->apply(self->core_.leave(pid, now), {}, now);
+      spdlog::info("[room {}] {} left", self->id_, pid);
+    }
     self->dispose_if_empty();
   });
 }
 
-void room_host::handle(std::string participant_id, v1::ClientMessage m) {
-  net::post(strand_, [self = shared_from_this(), pid = std::move(participant_id), m = std::move(m)] {
+void room_host::detach(std::string session_id, uint64_t serial) {
+  net::post(strand_, [self = shared_from_this(), sid = std::move(session_id), serial] {
     if (self->disposed_) return;
+    const auto it = self->conns_.find(sid);
+    if (it == self->conns_.end() || it->second.serial != serial) return;  // already replaced by a resume
+    const auto pid = it->second.participant_id;
+    self->conns_.erase(it);
+    self->held_[sid] = pid;
+    if (!self->has_connection(pid)) {
+      const auto now = now_ms();
+      self->apply(self->core_.disconnect(pid, now), {}, now);
+      spdlog::info("[room {}] {} dropped; seat held", self->id_, pid);
+    }
+  });
+}
+
+const std::string* room_host::participant_of(const std::string& session_id) const {
+  const auto it = conns_.find(session_id);
+  return it == conns_.end() ? nullptr : &it->second.participant_id;
+}
+
+bool room_host::has_connection(const std::string& pid) const {
+  return std::any_of(conns_.begin(), conns_.end(), [&](const auto& kv) { return kv.second.participant_id == pid; });
+}
+
+void room_host::handle(std::shared_ptr<websocket_session> session, v1::ClientMessage m) {
+  net::post(strand_, [self = shared_from_this(), session = std::move(session), m = std::move(m)] {
+    if (self->disposed_) return;
+    const auto& sid = session->id();
+    const auto* p = self->participant_of(sid);
+    const auto pid = p ? *p : sid;  // not a member: the core refuses it
     const auto now = now_ms();
     auto fx = self->core_.handle(pid, m, now);
     if (fx.to_persist) self->persist_submission(fx, pid, now);
-    self->apply(fx, pid, now);
+    if (!p) {
+      // Not (or no longer) a member: the refusal goes to this session.
+      for (const auto& r : fx.replies) session->deliver_from_room(r);
+      return;
+    }
+    self->apply(fx, sid, now);
   });
 }
 
@@ -121,12 +219,20 @@ void room_host::write_debrief(int64_t now, const std::vector<std::string>& candi
   broadcast(m, candidates);
 }
 
-void room_host::next_round(std::string participant_id, std::shared_ptr<const v1::Scenario> scenario,
+void room_host::next_round(std::shared_ptr<websocket_session> session, std::shared_ptr<const v1::Scenario> scenario,
                            uint32_t request_id) {
-  net::post(strand_, [self = shared_from_this(), pid = std::move(participant_id), sc = std::move(scenario), request_id] {
+  net::post(strand_, [self = shared_from_this(), session = std::move(session), sc = std::move(scenario), request_id] {
     if (self->disposed_) return;
+    const auto& sid = session->id();
+    const auto* p = self->participant_of(sid);
+    const auto pid = p ? *p : sid;
     const auto now = now_ms();
-    self->apply(self->core_.next_round(pid, sc, request_id, now), pid, now);
+    auto fx = self->core_.next_round(pid, sc, request_id, now);
+    if (!p) {
+      for (const auto& r : fx.replies) session->deliver_from_room(r);
+      return;
+    }
+    self->apply(fx, sid, now);
   });
 }
 
@@ -141,23 +247,28 @@ void room_host::shutdown() {
   });
 }
 
+// To every connection of the participant (their other devices included).
 void room_host::send_to(const std::string& participant_id, const v1::ServerMessage& m) {
-  const auto it = members_.find(participant_id);
-  if (it == members_.end()) return;
-  if (auto s = it->second.lock()) s->deliver_from_room(m);
+  encoded_once frame(m);
+  for (const auto& [sid, c] : conns_)
+    if (c.participant_id == participant_id)
+      if (auto s = c.session.lock()) s->send(frame.get(s->wire_encoding()));
 }
 
 void room_host::broadcast(const v1::ServerMessage& m, const std::vector<std::string>& participant_ids) {
   encoded_once frame(m);
-  for (const auto& pid : participant_ids) {
-    const auto it = members_.find(pid);
-    if (it == members_.end()) continue;
-    if (auto s = it->second.lock()) s->send(frame.get(s->wire_encoding()));
+  for (const auto& [sid, c] : conns_) {
+    if (std::find(participant_ids.begin(), participant_ids.end(), c.participant_id) == participant_ids.end()) continue;
+    if (auto s = c.session.lock()) s->send(frame.get(s->wire_encoding()));
   }
 }
 
 void room_host::apply(const room_effects& fx, const std::string& requester, int64_t now) {
-  for (const auto& r : fx.replies) send_to(requester, r);
+  // Replies go to the connection that asked, not to the participant's
+  // other devices: a request id means nothing to them.
+  if (const auto it = conns_.find(requester); it != conns_.end())
+    if (auto s = it->second.session.lock())
+      for (const auto& r : fx.replies) s->deliver_from_room(r);
 
   for (const auto& pid : fx.need_briefing) {
     v1::ServerMessage m;
@@ -185,10 +296,14 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
     }
   }
   if (fx.closed) {
-    spdlog::info("[room {}] closed", id_);
-    if (on_closed_) on_closed_();
+    spdlog::info("[room {}] closed{}", id_, fx.forfeited ? " (forfeited)" : "");
+    if (on_closed_) on_closed_(fx.forfeited);
   }
+  // Seats released by the clock may have emptied the room.
+  for (auto it = held_.begin(); it != held_.end();)
+    it = core_.is_member(it->second) ? std::next(it) : held_.erase(it);
   schedule(now);
+  dispose_if_empty();
 }
 
 // Wakes at the next phase deadline or scripted follow-up, and on whole
@@ -217,16 +332,17 @@ void room_host::on_timer(boost::system::error_code ec) {
     // it with its own system_clock on receipt.
     m.mutable_tick()->set_sent_at_us(std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::system_clock::now().time_since_epoch()).count());
-    std::vector<std::string> everyone;
-    for (const auto& [pid, s] : members_) everyone.push_back(pid);
-    broadcast(m, everyone);
+    encoded_once frame(m);
+    for (const auto& [sid, c] : conns_)
+      if (auto s = c.session.lock()) s->send(frame.get(s->wire_encoding()));
     while (next_tick_ms_ <= now) next_tick_ms_ += 1000;  // after a stall, one tick, not a burst
   }
   apply(fx, {}, now);  // also reschedules
 }
 
 void room_host::dispose_if_empty() {
-  if (!members_.empty() || disposed_) return;
+  // A held seat keeps the room for its owner's return.
+  if (disposed_ || !conns_.empty() || core_.participant_count() > 0) return;
   disposed_ = true;
   timer_.cancel();
   spdlog::info("[room {}] disposed: nobody left", id_);

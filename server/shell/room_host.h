@@ -29,19 +29,36 @@ class room_host : public std::enable_shared_from_this<room_host> {
 
   const std::string& id() const { return id_; }
 
-  // All thread-safe: each posts to the room's strand.
-  void join(std::shared_ptr<websocket_session> s, std::string display_name, v1::Role role, uint32_t request_id);
-  void leave(std::string participant_id);
-  void handle(std::string participant_id, v1::ClientMessage m);
-  void next_round(std::string participant_id, std::shared_ptr<const v1::Scenario> scenario, uint32_t request_id);
+  // All thread-safe: each posts to the room's strand. Sessions are named by
+  // their session id; the room maps each to its participant, since one
+  // participant may be connected from several devices.
+  //
+  // join: a user (user_id, the hashed user key) already seated here is
+  // attached to their seat as one more connection instead of taking a
+  // second one.
+  void join(std::shared_ptr<websocket_session> s, std::string display_name, v1::Role role, std::string user_id,
+            uint32_t request_id);
+  // LeaveRoom: the connection goes; with the participant's last one, the seat.
+  void leave(std::string session_id);
+  // The connection dropped: with the participant's last one, the seat is
+  // held for the grace window. `serial` names the connection, so a late
+  // detach of a connection already replaced by a resumed one is ignored.
+  void detach(std::string session_id, uint64_t serial);
+  // A connection resumed session `s->id()`: it takes that session's place
+  // and gets Joined, its briefing and the state as pushes.
+  void resume(std::shared_ptr<websocket_session> s);
+  void handle(std::shared_ptr<websocket_session> s, v1::ClientMessage m);
+  void next_round(std::shared_ptr<websocket_session> s, std::shared_ptr<const v1::Scenario> scenario,
+                  uint32_t request_id);
   void shutdown();  // cancels the timer; the server is stopping
 
   // Set before anyone joins: whoever holds one may read the debriefs.
   void set_access_codes(std::vector<v1::JoinCode> codes) { codes_ = std::move(codes); }
 
-  // Called on the room's strand once the room reaches CLOSED. Set before
-  // anyone joins.
-  void set_on_closed(std::function<void()> fn) { on_closed_ = std::move(fn); }
+  // Called on the room's strand once the room reaches CLOSED; `forfeited`
+  // when a peer mock ended because a seat was released. Set before anyone
+  // joins.
+  void set_on_closed(std::function<void(bool forfeited)> fn) { on_closed_ = std::move(fn); }
   // Runs fn with the core room on the room's strand (read-only).
   void inspect(std::function<void(const room&)> fn);
 
@@ -52,6 +69,9 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void schedule(int64_t now);
   void on_timer(boost::system::error_code ec);
   void dispose_if_empty();
+  void attach(const std::shared_ptr<websocket_session>& s, const std::string& pid, uint32_t request_id, int64_t now);
+  const std::string* participant_of(const std::string& session_id) const;
+  bool has_connection(const std::string& pid) const;
   void persist_submission(room_effects& fx, const std::string& participant_id, int64_t now);
   void write_debrief(int64_t now, const std::vector<std::string>& candidates);
 
@@ -59,11 +79,18 @@ class room_host : public std::enable_shared_from_this<room_host> {
   std::weak_ptr<room_directory> directory_;
   std::string id_;
   room core_;
-  std::unordered_map<std::string, std::weak_ptr<websocket_session>> members_;
+  struct connection {
+    std::string participant_id;
+    std::weak_ptr<websocket_session> session;
+    uint64_t serial = 0;
+  };
+  std::unordered_map<std::string, connection> conns_;   // by session id
+  std::unordered_map<std::string, std::string> users_;  // participant id -> user id
+  std::unordered_map<std::string, std::string> held_;   // dropped session id -> participant id
   boost::asio::steady_timer timer_;
   int64_t next_tick_ms_ = 0;
   bool disposed_ = false;
-  std::function<void()> on_closed_;
+  std::function<void(bool)> on_closed_;
   std::shared_ptr<store> db_;
   v1::SessionType type_;
   std::vector<v1::JoinCode> codes_;

@@ -54,7 +54,8 @@ struct server::impl {
     room_settings rs;
     rs.briefing_seconds = hub_->config().briefing_seconds;
     rs.max_participants = hub_->config().max_room_participants;
-    hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs, hub_->db);
+    rs.reconnect_grace_ms = int64_t{hub_->config().reconnect_grace_seconds} * 1000;
+    hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs, hub_->db, hub_->config().max_rooms_per_user);
     spdlog::info("store: {}/mockloop.db", hub_->config().data_dir);
   }
 

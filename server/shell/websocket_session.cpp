@@ -10,6 +10,7 @@
 #include "random.h"
 #include "room_directory.h"
 #include "room_host.h"
+#include "sha256.h"
 
 namespace mockloop {
 
@@ -26,17 +27,31 @@ int64_t system_time_ms() { return monotonic_unix_ms(); }
 
 }  // namespace
 
-websocket_session::websocket_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, encoding enc)
+websocket_session::websocket_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h, encoding enc,
+                                     std::string ip)
     : ws_(std::move(socket)),
       hub_(std::move(h)),
       id_(random_hex(8)),
+      ip_(std::move(ip)),
+      serial_(hub_->next_serial()),
       // 128-bit resume token: unguessable, and the session id is no secret.
       core_(enc, session_identity{id_, random_hex(16)}, hub_->config(), std::chrono::steady_clock::now()),
       hello_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}
 
 websocket_session::~websocket_session() {
-  if (auto r = room_.lock()) r->leave(id_);
+  if (!superseded_) {
+    // A dropped connection keeps its seat for the grace window; its resume
+    // token, presented by a new connection, takes the session over.
+    if (auto r = room_.lock()) {
+      r->detach(id_, serial_);
+      const auto now = monotonic_unix_ms();
+      if (!token_hash_.empty())
+        hub_->hold_resume(token_hash_, r, now + int64_t{hub_->config().reconnect_grace_seconds} * 1000, now);
+    } else if (!token_hash_.empty()) {
+      hub_->drop_resume(token_hash_);
+    }
+  }
   if (auto c = committee_.lock()) c->leave(id_);
   if (core_.handshaken() && hub_->matching) hub_->matching->session_gone(user_id(), id_);
   if (accepted_) {
@@ -45,10 +60,14 @@ websocket_session::~websocket_session() {
   }
   hub_->metrics().queued_bytes.fetch_sub(static_cast<int64_t>(queued_bytes_), std::memory_order_relaxed);
   hub_->release_reservation();
+  hub_->remove_ip(ip_);
   spdlog::debug("[{}] session gone", id_);
 }
 
 void websocket_session::fail(beast::error_code ec, const char* what) {
+  // The connection is over: timers must not keep the session alive (a
+  // pending Hello deadline would hold it, its seat and its address's count).
+  hello_timer_.cancel();
   // Aborted: we cancelled it. Closed: the peer finished the close handshake.
   if (ec == net::error::operation_aborted || ec == websocket::error::closed) return;
   if (ec == websocket::error::message_too_big || ec == websocket::error::bad_frame_payload)
@@ -121,11 +140,27 @@ void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
 
   const auto data = buffer_.cdata();
   const std::string_view payload(static_cast<const char*>(data.data()), data.size());
+  // Per address before per connection: many connections from one place
+  // share one budget. Dropped like a per-connection excess, with an Error.
+  if (core_.handshaken() && !hub_->allow_ip_message(ip_)) {
+    buffer_.consume(buffer_.size());
+    m.ip_rate_limited.fetch_add(1, std::memory_order_relaxed);
+    deliver(make_error(0, v1::ERROR_CODE_RATE_LIMITED, "too many messages from your address; this one was dropped"));
+    return do_read();
+  }
   auto out = core_.on_message(payload, ws_.got_binary(), std::chrono::steady_clock::now(), system_time_ms());
   buffer_.consume(buffer_.size());
 
   if (core_.handshaken()) hello_timer_.cancel();
-  for (const auto& reply : out.replies) deliver(reply);
+  std::shared_ptr<room_host> resumed;
+  for (auto& reply : out.replies) {
+    if (reply.has_welcome()) resumed = on_welcome(*reply.mutable_welcome());
+    deliver(reply);
+  }
+  if (resumed) {
+    set_room(resumed);
+    resumed->resume(shared_from_this());
+  }
   if (out.forward) route(std::move(*out.forward));
   if (out.close) {
     m.protocol_violation_closes.fetch_add(1, std::memory_order_relaxed);
@@ -133,6 +168,52 @@ void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
     do_close(std::move(*out.close));
   }
   do_read();
+}
+
+// Hello done. With a resume token that is live or within its window, this
+// connection becomes that session: its id, its room seat. Either way the
+// client gets a fresh token; only its hash is kept.
+std::shared_ptr<room_host> websocket_session::on_welcome(v1::Welcome& w) {
+  std::shared_ptr<room_host> room;
+  if (const auto& token = core_.hello().resume_token(); !token.empty()) {
+    const auto digest = sha256(token);
+    auto entry = hub_->take_resume(std::string(digest.begin(), digest.end()), monotonic_unix_ms());
+    if (!entry) {
+      hub_->metrics().resumes_refused.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      // Still open (a half-open socket the server has not noticed yet):
+      // it steps aside without giving up anything.
+      if (auto old = entry->live.lock()) old->supersede();
+      hub_->rekey(id_, entry->session_id, weak_from_this());
+      id_ = entry->session_id;
+      room = entry->room.lock();
+      w.set_session_id(id_);
+      w.set_resumed(true);
+      hub_->metrics().resumes.fetch_add(1, std::memory_order_relaxed);
+      spdlog::info("[{}] resumed{}", id_, room ? " into room " + room->id() : "");
+    }
+  }
+  const auto token = random_hex(16);
+  const auto digest = sha256(token);
+  token_hash_.assign(digest.begin(), digest.end());
+  hub_->register_resume(token_hash_, hub::resume_entry{id_, weak_from_this(), room, 0});
+  w.set_resume_token(token);
+  return room;
+}
+
+void websocket_session::supersede() {
+  superseded_ = true;
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->room_.reset();
+    self->do_close({close_code::normal, "resumed on another connection"});
+  });
+}
+
+// The room this session is in, mirrored into its resume entry so a resume
+// from another connection finds it.
+void websocket_session::set_room(std::shared_ptr<room_host> r) {
+  room_ = r;
+  if (!token_hash_.empty()) hub_->update_resume_room(token_hash_, r);
 }
 
 void websocket_session::deliver(const v1::ServerMessage& m) {
@@ -158,15 +239,22 @@ void websocket_session::route(v1::ClientMessage m) {
       auto role = req.creator_role() == v1::ROLE_UNSPECIFIED ? v1::ROLE_INTERVIEWER : req.creator_role();
       if (role != v1::ROLE_INTERVIEWER && role != v1::ROLE_COACH)
         return deliver(make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "a room is created by its interviewer or coach", "creatorRole"));
-      auto created = hub_->rooms->create(std::move(scenario), role == v1::ROLE_COACH ? v1::SESSION_TYPE_GROUP_COACHING
-                                                                                     : v1::SESSION_TYPE_PRIVATE);
+      auto created = hub_->rooms->create(
+          std::move(scenario), role == v1::ROLE_COACH ? v1::SESSION_TYPE_GROUP_COACHING : v1::SESSION_TYPE_PRIVATE,
+          user_id());
+      if (!created.host) {
+        hub_->metrics().rooms_refused.fetch_add(1, std::memory_order_relaxed);
+        return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION,
+                                  "you already have " + std::to_string(hub_->config().max_rooms_per_user) +
+                                      " rooms open; close one first"));
+      }
       // Known at once, so a second CreateRoom/JoinRoom in flight is refused;
       // the room clears it (forget_room) if it refuses the join.
-      room_ = created.host;
+      set_room(created.host);
       // The creator's join is queued on the room before anyone can have a
       // code: otherwise a guest who joins and leaves first empties the room
       // and it is disposed under its creator.
-      created.host->join(shared_from_this(), core_.hello().display_name(), role, 0);
+      created.host->join(shared_from_this(), core_.hello().display_name(), role, user_id(), 0);
       v1::ServerMessage reply;
       reply.set_request_id(rid);
       auto* rc = reply.mutable_room_created();
@@ -180,8 +268,8 @@ void websocket_session::route(v1::ClientMessage m) {
         return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
       auto found = hub_->rooms->find_by_code(m.join_room().code());
       if (!found) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no room has that code", "code"));
-      room_ = found->host;
-      return found->host->join(shared_from_this(), core_.hello().display_name(), found->role, rid);
+      set_room(found->host);
+      return found->host->join(shared_from_this(), core_.hello().display_name(), found->role, user_id(), rid);
     }
     case v1::ClientMessage::kEnqueue:
       if (current || in_committee) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
@@ -210,7 +298,7 @@ void websocket_session::route(v1::ClientMessage m) {
     case v1::ClientMessage::kAddNote:
       if (auto c = committee_.lock()) return c->handle(id_, std::move(m));  // discussion notes
       if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
-      return current->handle(id_, std::move(m));
+      return current->handle(shared_from_this(), std::move(m));
     case v1::ClientMessage::kNextRound: {
       if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
       std::shared_ptr<const v1::Scenario> scenario;
@@ -218,12 +306,12 @@ void websocket_session::route(v1::ClientMessage m) {
         scenario = hub_->scenarios()->find(id);
         if (!scenario) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no scenario '" + id + "'", "scenarioId"));
       }
-      return current->next_round(id_, std::move(scenario), rid);
+      return current->next_round(shared_from_this(), std::move(scenario), rid);
     }
     case v1::ClientMessage::kLeaveRoom: {
       if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "not in a room"));
       current->leave(id_);
-      room_.reset();
+      set_room(nullptr);
       v1::ServerMessage reply;
       reply.set_request_id(rid);
       reply.mutable_left()->set_room_id(current->id());
@@ -231,7 +319,7 @@ void websocket_session::route(v1::ClientMessage m) {
     }
     default:
       if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
-      return current->handle(id_, std::move(m));
+      return current->handle(shared_from_this(), std::move(m));
   }
 }
 
@@ -252,7 +340,7 @@ void websocket_session::drop_room(std::shared_ptr<room_host> r) {
   net::post(ws_.get_executor(), [self = shared_from_this(), r = std::move(r)] {
     if (self->room_.lock() != r) return;
     r->leave(self->id_);
-    self->room_.reset();
+    self->set_room(nullptr);
   });
 }
 
@@ -269,7 +357,13 @@ void websocket_session::create_committee(const v1::CreateCommittee& req, uint32_
     if (!record) return deliver(make_error(request_id, v1::ERROR_CODE_NOT_FOUND, "no debrief '" + item.debrief_id() + "'"));
     packet.push_back(*role == v1::ROLE_CANDIDATE ? for_candidate(std::move(*record)) : std::move(*record));
   }
-  auto created = hub_->rooms->create_committee(std::move(packet));
+  auto created = hub_->rooms->create_committee(std::move(packet), user_id());
+  if (!created.host) {
+    hub_->metrics().rooms_refused.fetch_add(1, std::memory_order_relaxed);
+    return deliver(make_error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION,
+                              "you already have " + std::to_string(hub_->config().max_rooms_per_user) +
+                                  " rooms open; close one first"));
+  }
   committee_ = created.host;
   created.host->join(shared_from_this(), core_.hello().display_name(), /*chair=*/true, 0);  // before any code is out
   v1::ServerMessage reply;
@@ -289,7 +383,7 @@ void websocket_session::forget_committee(std::shared_ptr<committee_host> c) {
 
 void websocket_session::forget_room(std::shared_ptr<room_host> r) {
   net::post(ws_.get_executor(), [self = shared_from_this(), r = std::move(r)] {
-    if (self->room_.lock() == r) self->room_.reset();
+    if (self->room_.lock() == r) self->set_room(nullptr);
   });
 }
 

@@ -4,6 +4,7 @@
 // class only moves bytes and applies what it is told.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <string>
@@ -25,7 +26,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
  public:
   // `reserved`: the caller holds one of the hub's session reservations,
   // which this session now owns and gives back when destroyed.
-  websocket_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h, encoding enc);
+  // `ip`: the client's address, already counted in the hub; given back when
+  // the session ends.
+  websocket_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h, encoding enc, std::string ip);
   ~websocket_session();
 
   void run(boost::beast::http::request<boost::beast::http::string_body> req);
@@ -46,7 +49,13 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   // finished peer-mock round).
   void drop_room(std::shared_ptr<room_host> r);
 
+  // Thread-safe: a new connection resumed this session; close without
+  // giving up the seat (the new connection has it).
+  void supersede();
+
+  // Stable once the handshake is done (a resume adopts the old id then).
   const std::string& id() const { return id_; }
+  uint64_t serial() const { return serial_; }
   encoding wire_encoding() const { return core_.wire_encoding(); }
 
  private:
@@ -65,10 +74,16 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void route(v1::ClientMessage m);
   void create_committee(const v1::CreateCommittee& req, uint32_t request_id);
   std::string user_id() const;
+  void set_room(std::shared_ptr<room_host> r);
+  std::shared_ptr<room_host> on_welcome(v1::Welcome& w);
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   std::shared_ptr<hub> hub_;
   std::string id_;
+  std::string ip_;
+  const uint64_t serial_;
+  std::string token_hash_;  // SHA-256 of the current resume token, once handshaken
+  std::atomic<bool> superseded_{false};
   protocol_session core_;
   boost::beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<const std::string>> queue_;

@@ -149,6 +149,90 @@ TEST_F(Room, WholeLifecycleRunsOnTheClock) {
             v1::ERROR_CODE_FAILED_PRECONDITION);
 }
 
+bool connected(const room& r, const std::string& pid) {
+  const auto views = r.views(t0);
+  for (const auto& p : views.candidate_view.participants())
+    if (p.participant_id() == pid) return p.connected();
+  ADD_FAILURE() << pid << " is not in the room";
+  return false;
+}
+
+TEST_F(Room, ADroppedSeatIsHeldForTheGraceWindowThenReleased) {
+  start_interview();
+  const int64_t drop = t0 + 100 * s;
+  auto fx = room_.disconnect("ca", drop);
+  EXPECT_TRUE(fx.state_changed);
+  EXPECT_FALSE(connected(room_, "ca"));
+  EXPECT_TRUE(room_.is_member("ca"));
+  // The room wakes at the release even though a phase deadline is later.
+  EXPECT_EQ(room_.next_wakeup_ms(), drop + 120 * s);
+  room_.advance(drop + 119 * s);
+  EXPECT_TRUE(room_.is_member("ca"));
+  // The clock kept running meanwhile: the interview goes on for the others.
+  EXPECT_EQ(clock(drop + 119 * s).phase_id(), "clarify");
+  fx = room_.advance(drop + 120 * s);
+  EXPECT_FALSE(room_.is_member("ca"));
+  EXPECT_TRUE(fx.state_changed);
+  EXPECT_FALSE(fx.closed) << "a private room is not forfeited";
+}
+
+TEST_F(Room, ReconnectWithinTheWindowKeepsTheSeat) {
+  start_interview();
+  room_.disconnect("iv", t0 + 100 * s);
+  auto fx = room_.reconnect("iv", t0 + 150 * s);
+  EXPECT_TRUE(fx.state_changed);
+  EXPECT_TRUE(connected(room_, "iv"));
+  room_.advance(t0 + 400 * s);
+  EXPECT_TRUE(room_.is_member("iv"));
+  // The log tells the story, and the debrief timeline says it in words.
+  int lost = 0, back = 0;
+  for (const auto& e : room_.events()) {
+    lost += e.has_disconnected();
+    back += e.has_reconnected();
+  }
+  EXPECT_EQ(lost, 1);
+  EXPECT_EQ(back, 1);
+  EXPECT_TRUE(room_.reconnect("nobody", t0 + 151 * s).replies.empty());
+  EXPECT_FALSE(room_.reconnect("nobody", t0 + 151 * s).state_changed);
+}
+
+TEST(RoomPeerMock, AReleasedSeatMidInterviewForfeitsTheRound) {
+  room_settings rs;
+  rs.briefing_seconds = 60;
+  rs.reconnect_grace_ms = 30 * s;
+  rs.forfeit_on_release = true;
+  room r("pm", test_scenario(), rs, t0);
+  r.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  r.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  r.handle("iv", control(v1::RoomControl::ACTION_START), t0);
+  r.advance(t0 + 60 * s);
+  ASSERT_EQ(r.stage(), v1::ROOM_STAGE_INTERVIEW);
+  r.disconnect("ca", t0 + 70 * s);
+  auto fx = r.advance(t0 + 100 * s);
+  EXPECT_TRUE(fx.closed);
+  EXPECT_TRUE(fx.forfeited);
+  EXPECT_EQ(r.stage(), v1::ROOM_STAGE_CLOSED);
+  EXPECT_FALSE(r.has_clock());
+  EXPECT_FALSE(r.next_wakeup_ms());
+}
+
+TEST(RoomPeerMock, ADropDuringScoringDoesNotForfeit) {
+  room_settings rs;
+  rs.reconnect_grace_ms = 30 * s;
+  rs.forfeit_on_release = true;
+  room r("pm", test_scenario(), rs, t0);
+  r.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  r.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  r.handle("iv", control(v1::RoomControl::ACTION_START), t0);
+  for (int i = 0; i < 4; ++i) r.handle("iv", control(v1::RoomControl::ACTION_SKIP), t0 + 1 * s);
+  ASSERT_EQ(r.stage(), v1::ROOM_STAGE_SCORING);
+  r.disconnect("ca", t0 + 2 * s);
+  auto fx = r.advance(t0 + 40 * s);
+  EXPECT_FALSE(fx.forfeited);
+  EXPECT_FALSE(r.is_member("ca"));
+  EXPECT_EQ(r.stage(), v1::ROOM_STAGE_SCORING);
+}
+
 TEST_F(Room, LateAdvanceEndsEachPhaseAtItsOwnDeadline) {
   start_interview();  // clarify: t0+60 .. t0+360
   room_.advance(t0 + 400 * s);  // woke late: design started at t0+360, not t0+400

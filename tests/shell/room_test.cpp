@@ -56,6 +56,7 @@ class Rooms : public ::testing::TestWithParam<encoding> {
   static void tweak(server_config& c) {
     c.scenarios_dir = std::string(MOCKLOOP_SOURCE_DIR) + "/scenarios";
     c.messages_per_second = 1000;
+    c.reconnect_grace_seconds = 1;
   }
   test_server server_{tweak};
 };
@@ -128,7 +129,7 @@ TEST_P(Rooms, RoomsAreDisposedWhenEveryoneHasLeft) {
   }()});
   ASSERT_TRUE(left && left->has_left());
   EXPECT_TRUE(wait_state(*iv, [](const v1::RoomState& s) { return s.participants_size() == 1; }));
-  iv->close();  // a dropped connection leaves too
+  iv->close();  // a dropped connection's seat is held for the grace window (1 s here), then released
   EXPECT_TRUE(eventually([&] {
     return http_get(server_.port(), "/metrics").body.find("\nmockloop_rooms 0\n") != std::string::npos;
   }));

@@ -2,6 +2,7 @@
 // handshake in both encodings, every bad-input case, limits, isolation.
 #include <gtest/gtest.h>
 
+#include "requests.h"
 #include "test_server.h"
 
 namespace mockloop::testing {
@@ -9,11 +10,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-v1::ClientMessage ping(std::string payload = "hi") {
-  v1::ClientMessage m;
-  m.mutable_ping()->set_payload(std::move(payload));
-  return m;
-}
 
 // Every test runs a bystander on each encoding beside the misbehaving
 // client and checks at the end that it never noticed.

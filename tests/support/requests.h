@@ -8,6 +8,12 @@
 
 namespace mockloop::testing {
 
+inline v1::ClientMessage ping(std::string payload = "hi") {
+  v1::ClientMessage m;
+  m.mutable_ping()->set_payload(std::move(payload));
+  return m;
+}
+
 inline v1::ClientMessage create_room(const std::string& scenario, v1::Role role = v1::ROLE_INTERVIEWER) {
   v1::ClientMessage m;
   m.mutable_create_room()->set_scenario_id(scenario);

@@ -18,6 +18,9 @@ test_server::test_server(const std::function<void(server_config&)>& tweak) {
   config_.threads = 2;
   config_.web_root = std::string(MOCKLOOP_SOURCE_DIR) + "/client/web";
   config_.data_dir = ::testing::TempDir() + "mockloop-test-data";
+  // Every test client comes from 127.0.0.1: per-address message limits are
+  // off unless a test is about them.
+  config_.messages_per_second_per_ip = 0;
   if (tweak) tweak(config_);
   server_ = std::make_unique<server>(config_);
   server_->start();

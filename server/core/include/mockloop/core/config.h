@@ -52,6 +52,22 @@ struct server_config {
   // WebSocket sessions at once; the next upgrade gets HTTP 503. Sized for a
   // 2-core node, well below the 20,000 open files a process may hold here.
   uint32_t max_connections = 18'000;
+  // WebSocket sessions from one client address; more get HTTP 429. A
+  // household or office behind one NAT is a few dozen people at most.
+  // 0 = no limit (a load test from one address).
+  uint32_t max_connections_per_ip = 256;
+  // Messages per second from one address, across all its connections
+  // (token bucket, burst of the same size); over it gets RATE_LIMITED.
+  // 0 = no limit.
+  uint32_t messages_per_second_per_ip = 400;
+  // Browsers send Origin on the upgrade. Accepted: no Origin (native
+  // clients), the server's own origin (Origin's host equals Host), and these
+  // comma-separated origins, e.g. "https://mock.example.org". "*" = any.
+  std::string allowed_origins;
+  // Behind a reverse proxy every peer is the proxy: with this set (e.g.
+  // "X-Forwarded-For") and the peer on loopback, the client address is the
+  // last entry of that header. Empty: the TCP peer address.
+  std::string real_ip_header;
 
   // ---- HTTP limits
   uint32_t http_body_limit = 16 * 1024;  // bytes; no endpoint takes a large body
@@ -64,6 +80,13 @@ struct server_config {
   // People in one room: a coaching group of a coach, a candidate and
   // observers who all score.
   uint32_t max_room_participants = 50;
+  // A dropped participant's seat is held this long for them to reconnect
+  // with their resume token; then a peer mock is forfeited and a coaching
+  // seat freed.
+  uint32_t reconnect_grace_seconds = 120;
+  // Rooms and committees one user (user key, or session) may have open at
+  // once as their creator.
+  uint32_t max_rooms_per_user = 10;
 
   // ---- matchmaking
   // A waiting ticket widens its search after this long (any company

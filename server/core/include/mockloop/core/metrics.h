@@ -23,6 +23,12 @@ struct metrics {
   std::atomic<uint64_t> slow_consumer_closes{0};
   std::atomic<uint64_t> protocol_violation_closes{0};
   std::atomic<uint64_t> http_requests{0};
+  std::atomic<uint64_t> refused_per_ip{0};      // upgrades over max_connections_per_ip (429)
+  std::atomic<uint64_t> refused_origin{0};      // upgrades from an origin not allowed (403)
+  std::atomic<uint64_t> ip_rate_limited{0};     // messages dropped over messages_per_second_per_ip
+  std::atomic<uint64_t> resumes{0};             // sessions taken over with a resume token
+  std::atomic<uint64_t> resumes_refused{0};     // resume tokens unknown or past their window
+  std::atomic<uint64_t> rooms_refused{0};       // creations over max_rooms_per_user
   // Error replies sent, by ErrorCode value.
   std::array<std::atomic<uint64_t>, v1::ErrorCode_ARRAYSIZE> errors{};
 
@@ -35,6 +41,8 @@ struct metrics {
 struct metrics_gauges {
   int64_t rooms = 0;
   int64_t queue_depth = 0;  // tickets waiting in the matchmaker
+  int64_t sessions = 0;     // registered WebSocket sessions
+  int64_t held_seats = 0;   // dropped sessions whose seat waits for a resume
   double uptime_seconds = 0;
 };
 

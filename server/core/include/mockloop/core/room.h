@@ -34,6 +34,12 @@ struct room_settings {
   uint32_t max_note_bytes = 256 * 1024;  // all notes in a room
   uint32_t max_asked = 200;              // follow-ups asked in a room
   uint32_t max_events = 20'000;          // event log entries; a long coaching day is ~2,000
+  // A participant whose connection drops keeps their seat this long
+  // ("reconnecting"); then it is released.
+  int64_t reconnect_grace_ms = 120'000;
+  // Peer mocks: a seat released during the briefing or the interview ends
+  // the round (forfeit) instead of leaving the other alone in it.
+  bool forfeit_on_release = false;
 };
 
 // What the shell must do after an event.
@@ -43,6 +49,7 @@ struct room_effects {
   bool state_changed = false;              // push fresh views to everyone
   bool closed = false;                     // the room reached CLOSED
   bool revealed = false;                   // scoring closed: write the debrief, tell the candidate
+  bool forfeited = false;                  // peer mock ended because a seat was released (closed is set too)
   // A submitted scorecard the shell must make durable, then hand back
   // through commit_submit(); nothing has changed in the room yet.
   std::optional<v1::Scorecard> to_persist;
@@ -69,6 +76,14 @@ class room {
   room_effects join(const std::string& participant_id, const std::string& display_name, v1::Role role,
                     uint32_t request_id, int64_t now_ms);
   room_effects leave(const std::string& participant_id, int64_t now_ms);
+
+  // The participant's last connection dropped: the seat is held, shown as
+  // not connected, until reconnect() or reconnect_grace_ms passes (then
+  // advance() releases it).
+  room_effects disconnect(const std::string& participant_id, int64_t now_ms);
+  // Back within the window. Nothing happens for an unknown participant.
+  room_effects reconnect(const std::string& participant_id, int64_t now_ms);
+  bool is_member(const std::string& participant_id) const { return find(participant_id) != nullptr; }
 
   // A room request (RoomControl, AskFollowUp, TickMarker, AddNote) from a
   // participant. Permission and state are checked here; a refused request
@@ -117,6 +132,8 @@ class room {
     std::string id;
     std::string name;
     v1::Role role;
+    bool connected = true;
+    int64_t release_at_ms = 0;  // while disconnected: when the seat is released
   };
 
   room_effects control(const participant& p, const v1::RoomControl& c, uint32_t request_id, int64_t now);
@@ -145,6 +162,7 @@ class room {
   std::string current_phase_id() const;
 
   void fire_due(int64_t now, room_effects& fx);
+  void release_expired(int64_t now, room_effects& fx);
   std::optional<int64_t> due_at(const v1::FollowUp& f) const;
   void record_ask(const std::string& follow_up_id, const std::string& text, bool by_script, int64_t now,
                   const std::string& by, room_effects& fx);
