@@ -5,10 +5,15 @@
 // first, and after a drop it retries with exponential backoff. Events, via on():
 //   'state'    {state: 'connecting'|'connected'|'reconnecting'|'stopped', retryInMs?}
 //   'welcome'  the Welcome body, after each successful handshake
-//   'error'    a ProtocolError, for every error the server sends (replies too)
+//   'error'    a ProtocolError, for every error the server sends (replies to
+//              requests made with {quiet: true} excepted: the caller handles those)
 //   'close'    {code, reason, wasClean}, whenever the socket closes
 //   <type>     pushes and unmatched replies, by their body's field name
 //              (e.g. 'pong'), with (body, wholeMessage)
+//
+// Sends are paced to stay under the server's messages-per-second limit
+// (Welcome.max_messages_per_second, a token bucket on the server): a burst
+// waits in an outbox instead of being refused with RATE_LIMITED.
 
 export const SUBPROTOCOL = 'mockloop.v1.json';
 const MAX_REQUEST_ID = 0xffffffff;
@@ -42,8 +47,12 @@ export class Connection {
   #stopped = true;
   #retryTimer = 0;
   #nextId = 1;
-  #pending = new Map(); // requestId -> {resolve, reject, timer, sentAt}
+  #pending = new Map(); // requestId -> {resolve, reject, timer, sentAt, quiet}
   #handlers = new Map(); // type -> Set<fn>
+  #outbox = []; // {ws, text} waiting for the rate limit
+  #sentAt = []; // performance.now() of the sends in the last second
+  #pumpTimer = 0;
+  #resumeRetried = false;
 
   /** Server clock minus local clock, in ms; null until a message carried serverTimeMs. */
   clockOffsetMs = null;
@@ -76,10 +85,20 @@ export class Connection {
   stop() {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#pumpTimer);
     const ws = this.#ws;
     this.#drop(new ProtocolError('CLIENT_STOPPED', 'connection stopped'));
     if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, 'client closed');
     this.#emit('state', { state: 'stopped' });
+  }
+
+  /**
+   * Closes the current socket as a network drop would (the reconnect with
+   * backoff follows). For tests and for a "reconnect now" control.
+   */
+  drop() {
+    const ws = this.#ws;
+    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(4001, 'client dropped the connection');
   }
 
   get connected() {
@@ -95,13 +114,13 @@ export class Connection {
    * Sends {requestId, ...msg}; resolves with the reply that carries the same
    * requestId, rejects with a ProtocolError on an error reply or a timeout.
    */
-  request(msg) {
+  request(msg, { quiet = false } = {}) {
     if (!this.#handshaken && !msg.hello)
       return Promise.reject(new ProtocolError('CLIENT_NOT_CONNECTED', 'not connected to the server'));
-    return this.#request(msg);
+    return this.#request(msg, quiet);
   }
 
-  #request(msg) {
+  #request(msg, quiet = false) {
     const ws = this.#ws;
     if (!ws || ws.readyState !== WebSocket.OPEN)
       return Promise.reject(new ProtocolError('CLIENT_NOT_CONNECTED', 'not connected to the server'));
@@ -112,9 +131,34 @@ export class Connection {
         this.#pending.delete(requestId);
         reject(new ProtocolError('CLIENT_TIMEOUT', `no reply within ${this.#timeoutMs / 1000} s`, { requestId }));
       }, this.#timeoutMs);
-      this.#pending.set(requestId, { resolve, reject, timer, sentAt: Date.now() });
-      ws.send(JSON.stringify({ requestId, ...msg }));
+      const entry = { resolve, reject, timer, sentAt: Date.now(), quiet };
+      this.#pending.set(requestId, entry);
+      const text = JSON.stringify({ requestId, ...msg });
+      // Rate limiting starts after Hello on the server, so Hello goes at once.
+      if (msg.hello) ws.send(text);
+      else this.#outbox.push({ ws, text, entry });
+      this.#pump();
     });
+  }
+
+  // Sends what the rate limit allows now and schedules the rest. The window
+  // keeps two messages of margin below the server's bucket for jitter.
+  #pump() {
+    clearTimeout(this.#pumpTimer);
+    const perSecond = Math.max(1, (this.welcome?.maxMessagesPerSecond ?? 20) - 2);
+    while (this.#outbox.length) {
+      const now = performance.now();
+      while (this.#sentAt.length && now - this.#sentAt[0] >= 1000) this.#sentAt.shift();
+      if (this.#sentAt.length >= perSecond) {
+        this.#pumpTimer = setTimeout(() => this.#pump(), 1000 - (now - this.#sentAt[0]) + 5);
+        return;
+      }
+      const { ws, text, entry } = this.#outbox.shift();
+      if (ws !== this.#ws || ws.readyState !== WebSocket.OPEN) continue;
+      entry.sentAt = Date.now();
+      ws.send(text);
+      this.#sentAt.push(now);
+    }
   }
 
   #open() {
@@ -129,18 +173,28 @@ export class Connection {
 
   async #handshake(ws) {
     try {
-      const reply = await this.#request({ hello: this.#hello() });
+      const reply = await this.#request({ hello: this.#hello() }, true);
       if (ws !== this.#ws) return;
       this.welcome = reply.welcome;
       this.#handshaken = true;
+      this.#resumeRetried = false;
       this.#backoffMs = this.#minBackoffMs;
       this.#emit('state', { state: 'connected' });
       this.#emit('welcome', reply.welcome);
     } catch (err) {
       if (ws !== this.#ws || this.#stopped) return;
+      // A refused resume token: say so, then try once more as a new session
+      // (hello() is expected to leave the token out after the event).
+      if (err.field === 'resumeToken' && !this.#resumeRetried) {
+        this.#resumeRetried = true;
+        this.#emit('resume-refused', err);
+        return this.#handshake(ws);
+      }
       // The server refused this Hello: sending it again would not help.
-      if (err.code?.startsWith('ERROR_CODE_')) this.stop();
-      else ws.close(4000, 'no Welcome'); // a timeout: retry like any drop
+      if (err.code?.startsWith('ERROR_CODE_')) {
+        this.#emit('error', err);
+        this.stop();
+      } else ws.close(4000, 'no Welcome'); // a timeout: retry like any drop
     }
   }
 
@@ -169,7 +223,7 @@ export class Connection {
         field: body.field ?? '',
         requestId: body.requestId ?? requestId,
       });
-      this.#emit('error', error);
+      if (!pending?.quiet) this.#emit('error', error);
     }
     if (pending) {
       this.#pending.delete(requestId);
@@ -186,7 +240,8 @@ export class Connection {
     this.#drop(new ProtocolError('CLIENT_DISCONNECTED', 'the connection closed'));
     this.#emit('close', { code: ev.code, reason: ev.reason, wasClean: ev.wasClean });
     if (this.#stopped) return;
-    const retryInMs = this.#backoffMs;
+    // Jitter, so that a server restart is not met by every tab at once.
+    const retryInMs = Math.round(this.#backoffMs * (0.8 + 0.4 * Math.random()));
     this.#backoffMs = Math.min(this.#backoffMs * 2, this.#maxBackoffMs);
     this.#retryTimer = setTimeout(() => this.#open(), retryInMs);
     this.#emit('state', { state: 'reconnecting', retryInMs });
@@ -195,6 +250,8 @@ export class Connection {
   // Forgets the socket and fails every request still waiting on it.
   #drop(reason) {
     this.#ws = null;
+    this.#outbox = [];
+    clearTimeout(this.#pumpTimer);
     this.#handshaken = false;
     for (const { reject, timer } of this.#pending.values()) {
       clearTimeout(timer);

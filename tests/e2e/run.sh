@@ -7,7 +7,8 @@
 # pinned npm dependencies when node_modules is absent or out of date with
 # package-lock.json, then runs every tests/e2e/*.test.mjs with node's test
 # runner. Exits non-zero on any failure.
-# Environment: MOCKLOOP_SERVER (server binary), MOCKLOOP_E2E_ARTIFACTS (screenshot dir).
+# Environment: MOCKLOOP_SERVER (server binary), MOCKLOOP_E2E_ARTIFACTS (screenshot
+# dir), MOCKLOOP_E2E_SCREENSHOTS=1 (also refresh docs/images/room-interviewer.png).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -1,0 +1,247 @@
+// Shared by the browser end-to-end tests: the real server on an ephemeral
+// port with a temp data dir, headless Chromium profiles, and the steps every
+// test takes through the web client.
+//
+// Environment:
+//   MOCKLOOP_SERVER          server binary (default ../../build/server/mockloop-server)
+//   MOCKLOOP_CHROMIUM        browser binary (default /usr/bin/chromium)
+//   MOCKLOOP_E2E_ARTIFACTS   directory for screenshots (default: a fresh temp dir)
+//   MOCKLOOP_E2E_SCREENSHOTS when set, the documentation screenshots are
+//                            written into docs/images/ as well
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, '../..');
+export const serverBin = path.resolve(here, process.env.MOCKLOOP_SERVER ?? '../../build/server/mockloop-server');
+export const chromiumBin = process.env.MOCKLOOP_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+export const TEST_TIMEOUT_MS = 90_000;
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'mockloop-e2e-'));
+export const artifacts = process.env.MOCKLOOP_E2E_ARTIFACTS ?? path.join(scratch, 'artifacts');
+mkdirSync(artifacts, { recursive: true });
+export const docsImages = process.env.MOCKLOOP_E2E_SCREENSHOTS ? path.join(repo, 'docs', 'images') : null;
+
+// One browser process per test file; each user gets a context of their own
+// (own localStorage, so own user key: the matchmaker sees two people).
+let browser = null;
+
+before(async () => {
+  // Fail once, clearly, rather than once per test.
+  assert.ok(isFile(serverBin), `server binary not found: ${serverBin} (build it, or set MOCKLOOP_SERVER)`);
+  assert.ok(isFile(chromiumBin), `chromium not found: ${chromiumBin} (bash deploy/install-deps.sh --browser)`);
+});
+
+after(async () => {
+  await browser?.close();
+  browser = null;
+  // Keep the screenshots; drop the data dirs.
+  rmSync(path.join(scratch, 'data'), { recursive: true, force: true });
+});
+
+function isFile(file) {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function mkdirp(dir) {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Starts mockloop-server on a free port (or `port`); resolves once it
+ * listens. `args` adds flags (e.g. ['--briefing-seconds', '1']).
+ */
+export async function startServer(t, { port = 0, args = [] } = {}) {
+  const dataDir = mkdtempSync(path.join(mkdirp(path.join(scratch, 'data')), 'run-'));
+  const argv = [
+    '--port', String(port),
+    '--web-root', path.join(repo, 'client', 'web'),
+    '--scenarios', path.join(repo, 'scenarios'),
+    '--data-dir', dataDir,
+    ...args,
+  ];
+  const proc = spawn(serverBin, argv, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const exited = once(proc, 'exit').then(([code, signal]) => ({ code, signal }));
+
+  const listening = new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      log += chunk;
+      const m = /listening on http:\/\/[^\s:]+:(\d+)/.exec(log);
+      if (m) resolve(Number(m[1]));
+    };
+    proc.stdout.setEncoding('utf8').on('data', onData);
+    proc.stderr.setEncoding('utf8').on('data', onData);
+    proc.on('error', reject);
+    exited.then(({ code, signal }) => reject(new Error(`server exited early (${code ?? signal}):\n${log}`)));
+    setTimeout(() => reject(new Error(`server did not report its port within 10 s:\n${log}`)), 10_000).unref();
+  });
+
+  const server = {
+    proc,
+    exited,
+    log: () => log,
+    port: await listening,
+    url: '',
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+  server.url = `http://127.0.0.1:${server.port}`;
+  t.after(async () => {
+    await server.stop();
+    if (t.passed === false) t.diagnostic(`server log:\n${log}`);
+  });
+  return server;
+}
+
+async function sharedBrowser() {
+  browser ??= await chromium.launch({ executablePath: chromiumBin, headless: true, args: chromiumArgs });
+  return browser;
+}
+
+/**
+ * A fresh browser context (a person) with one page; records console
+ * errors, page errors and failed requests in `problems`.
+ */
+export async function openUser(t, { viewport = { width: 1280, height: 900 } } = {}) {
+  const b = await sharedBrowser();
+  const context = await b.newContext({ viewport });
+  t.after(() => context.close().catch(() => {}));
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    // Links opened and closed by a test may be cut short; page assets may not.
+    problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+  });
+  return { context, page, problems };
+}
+
+export async function loadApp(page, server) {
+  const res = await page.goto(`${server.url}/`);
+  assert.equal(res.status(), 200);
+  await page.waitForFunction(() => document.readyState === 'complete');
+}
+
+/** Loads the page, enters the name, connects; resolves on the start screen. */
+export async function signIn(page, server, name) {
+  await loadApp(page, server);
+  await page.getByLabel('Display name').fill(name);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await page.locator('#status', { hasText: /^connected$/ }).waitFor({ timeout: 10_000 });
+  await page.locator('#screen-home').waitFor({ state: 'visible' });
+}
+
+/**
+ * Every staff-only string of every scenario that must never reach a
+ * candidate's page: level anchors, signals, interviewer briefings and
+ * guidance, marker labels, follow-up purposes. Read from the scenario files
+ * themselves, so the check does not trust the page or the server.
+ */
+export function staffOnlyStrings() {
+  const dir = path.join(repo, 'scenarios');
+  const out = new Set();
+  const unquote = (s) => s.replace(/\\(["'\\])/g, '$1').replace(/\\n/g, '\n');
+  const patterns = [
+    /anchors\s*\{[^}]*?description:\s*"((?:[^"\\]|\\.)*)"/g,
+    /(?:positive_signals|negative_signals|strong_answer|red_flags|briefing|interviewer_guidance|purpose|label):\s*"((?:[^"\\]|\\.)*)"/g,
+  ];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.textproto'))) {
+    const text = readFileSync(path.join(dir, file), 'utf8');
+    for (const re of patterns) for (const m of text.matchAll(re)) if (m[1].length >= 12) out.add(unquote(m[1]));
+  }
+  return [...out];
+}
+
+/** Level anchors of one scenario (by id), for spot checks. */
+export function anchorsOf(scenarioId) {
+  const dir = path.join(repo, 'scenarios');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.textproto'))) {
+    const text = readFileSync(path.join(dir, file), 'utf8');
+    if (!new RegExp(`^id:\\s*"${scenarioId}"`, 'm').test(text)) continue;
+    return [...text.matchAll(/anchors\s*\{[^}]*?description:\s*"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(["'\\])/g, '$1'));
+  }
+  return [];
+}
+
+/**
+ * Watches a page for staff-only text for as long as it shows a candidate's
+ * room (body[data-role=candidate]): a MutationObserver checks the whole
+ * document after every change and records each hit in window.__leaks.
+ */
+export async function watchForLeaks(page, forbidden) {
+  const install = (list) => {
+    window.__leaks = [];
+    window.__leakChecks = 0; // how many times a candidate's page was checked
+    const check = () => {
+      if (document.body?.dataset.role !== 'candidate') return;
+      window.__leakChecks += 1;
+      const text = document.documentElement.textContent;
+      for (const s of list) if (text.includes(s)) window.__leaks.push(s);
+    };
+    const start = () => {
+      new MutationObserver(check).observe(document.documentElement, { subtree: true, childList: true, characterData: true, attributes: true });
+      check();
+    };
+    if (document.documentElement) start();
+    else document.addEventListener('DOMContentLoaded', start);
+  };
+  await page.addInitScript(install, forbidden);
+}
+
+/** {leaks: staff-only strings seen, checks: candidate-page checks made}. */
+export async function leaksOf(page) {
+  return page.evaluate(() => ({ leaks: [...new Set(window.__leaks ?? [])], checks: window.__leakChecks ?? 0 }));
+}
+
+export function screenshotPath(name) {
+  return path.join(artifacts, name);
+}
+
+/** The interviewer's page: skips phase after phase until scoring. */
+export async function skipToScoring(page) {
+  const stage = () => page.evaluate(() => window.mockloop.room?.state?.clock?.stage ?? '');
+  for (let guard = 0; guard < 12 && (await stage()) !== 'ROOM_STAGE_SCORING'; guard++) {
+    const before = await page.evaluate(() => JSON.stringify(window.mockloop.room.state.clock));
+    await page.locator('.controls button', { hasText: /Skip the briefing|Skip to the next phase|End the interview/ }).click();
+    await page.waitForFunction(
+      (b) => {
+        const c = window.mockloop.room.state.clock;
+        const was = JSON.parse(b);
+        return c.stage !== was.stage || c.phaseId !== was.phaseId;
+      },
+      before,
+    );
+  }
+  assert.equal(await stage(), 'ROOM_STAGE_SCORING');
+}
