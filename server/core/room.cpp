@@ -821,6 +821,7 @@ room_views room::views(int64_t now_ms) const {
     if (revealed) {
       for (const auto& c : cards) *s.add_revealed() = c;
       *s.mutable_aggregation() = aggregation;
+      s.set_debrief_id(debrief_id());
     }
     v.staff_views.emplace_back(p.id, std::move(s));
   }

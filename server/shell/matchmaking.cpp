@@ -70,7 +70,7 @@ void matchmaking::enqueue(std::shared_ptr<websocket_session> s, std::string user
     t.language = req.language();
     t.max_wait_ms = int64_t{req.max_wait_seconds()} * 1000;
     t.partner_code = req.partner_code();
-    if (req.invite()) t.invite_code = random_hex(8);
+    if (req.invite()) t.invite_code = random_hex(16);  // 128 bits, like every code that grants a seat
     const auto now = now_ms();
     if (auto err = self->core_.enqueue(t, now); !err.empty())
       return s->deliver_from_room(make_error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, err));

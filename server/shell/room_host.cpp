@@ -205,7 +205,7 @@ void room_host::persist_submission(room_effects& fx, const std::string& particip
 // Scoring closed: the round's record goes to the store (readable with the
 // room's codes), and each candidate gets their debrief.
 void room_host::write_debrief(int64_t now, const std::vector<std::string>& candidates) {
-  const auto debrief_id = id_ + "-" + std::to_string(core_.round());
+  const auto debrief_id = core_.debrief_id();
   const auto record = core_.debrief_record(debrief_id, type_, now);
   std::vector<std::pair<std::string, v1::Role>> access;
   for (const auto& c : codes_) access.emplace_back(c.code(), c.role());

@@ -573,6 +573,7 @@ TEST_F(Scoring, SubmittedCardsStaySealedUntilEveryExpectedRaterIsIn) {
   EXPECT_EQ(ob.SerializeAsString().find("IVY-SUBMITTED"), std::string::npos) << "sealed from the other rater";
   EXPECT_EQ(std::vector<std::string>(ob.submitted_by().begin(), ob.submitted_by().end()), std::vector<std::string>{"iv"});
   EXPECT_EQ(ob.revealed_size(), 0);
+  EXPECT_TRUE(ob.debrief_id().empty()) << "no record to point at before the reveal";
   EXPECT_EQ(error_of(room_.handle("iv", scorecard(3, false), t0 + 10'004 * s)), v1::ERROR_CODE_FAILED_PRECONDITION)
       << "a submitted card is final";
 
@@ -582,6 +583,7 @@ TEST_F(Scoring, SubmittedCardsStaySealedUntilEveryExpectedRaterIsIn) {
   EXPECT_EQ(room_.stage(), v1::ROOM_STAGE_REVEALED);
   v = room_.views(t0 + 10'005 * s);
   EXPECT_EQ(staff(v, "ob").revealed_size(), 2);
+  EXPECT_EQ(staff(v, "ob").debrief_id(), "r1-1") << "staff learn where the round's record is";
   EXPECT_EQ(staff(v, "iv").aggregation().dimensions(0).spread(), 2u);
   EXPECT_EQ(staff(v, "iv").aggregation().widest_disagreement(0), "scoping");
   const auto debrief = room_.candidate_debrief("r1-1");
