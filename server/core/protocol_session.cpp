@@ -1,5 +1,9 @@
 #include "mockloop/core/protocol_session.h"
 
+#include <vector>
+
+#include <google/protobuf/message.h>
+
 namespace mockloop {
 namespace {
 
@@ -20,6 +24,36 @@ std::optional<v1::Error> check_length(std::string_view field, const std::string&
   return std::nullopt;
 }
 
+// proto3 enums are open: a number this server has no name for decodes
+// fine (binary, or a number in JSON) and would reach the rooms as is.
+// Every enum field anywhere in the request must be one we know.
+std::optional<v1::Error> check_enums(const google::protobuf::Message& m) {
+  const auto* r = m.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  r->ListFields(m, &fields);
+  for (const auto* f : fields) {
+    auto bad = [&] {
+      v1::Error e;
+      e.set_code(v1::ERROR_CODE_INVALID_ARGUMENT);
+      e.set_field(f->json_name());
+      e.set_message(f->json_name() + ": not a value this server knows");
+      return e;
+    };
+    if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_ENUM) {
+      const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
+      for (int i = 0; i < n; ++i) {
+        const int v = f->is_repeated() ? r->GetRepeatedEnumValue(m, f, i) : r->GetEnumValue(m, f);
+        if (!f->enum_type()->FindValueByNumber(v)) return bad();
+      }
+    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
+      for (int i = 0; i < n; ++i)
+        if (auto e = check_enums(f->is_repeated() ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f))) return e;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 v1::ServerMessage make_error(uint32_t request_id, v1::ErrorCode code, std::string message, std::string field) {
@@ -34,6 +68,7 @@ v1::ServerMessage make_error(uint32_t request_id, v1::ErrorCode code, std::strin
 }
 
 std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
+  if (auto e = check_enums(m)) return e;
   switch (m.body_case()) {
     case v1::ClientMessage::kHello: {
       const auto& h = m.hello();

@@ -86,6 +86,44 @@ TEST(Codec, InvalidJsonIsDecodeFailed) {
   }
 }
 
+// protobuf's parser would coerce these; the canonical mapping does not
+// allow them, so they are refused, and the message says which field.
+TEST(Codec, JsonValuesOfTheWrongTypeAreDecodeFailed) {
+  for (const std::string_view frame : {
+           R"({"requestId":1,"saveScorecard":{"submit":"yes"}})",
+           R"({"requestId":2,"enqueue":{"rounds":"ROUND_TYPE_SYSTEM_DESIGN"}})",
+           R"({"requestId":3,"saveScorecard":{"scorecard":{"scores":{"dimensionId":"x","rating":2}}}})",
+       }) {
+    v1::ClientMessage m;
+    const auto err = decode(frame, encoding::json, m);
+    ASSERT_TRUE(err) << frame;
+    EXPECT_EQ(err->code, v1::ERROR_CODE_DECODE_FAILED) << frame;
+    EXPECT_NE(err->message.find("field '"), std::string::npos) << err->message;
+  }
+}
+
+TEST(Codec, CanonicalJsonSpellingsAreAccepted) {
+  v1::ClientMessage m;
+  // int64 as a string, enums by name or number, null for a default.
+  EXPECT_FALSE(decode(R"({"requestId":"9","enqueue":{"rounds":["ROUND_TYPE_SYSTEM_DESIGN",2],"level":null}})",
+                      encoding::json, m));
+  EXPECT_EQ(m.request_id(), 9u);
+  EXPECT_EQ(m.enqueue().rounds_size(), 2);
+}
+
+TEST(Codec, JsonErrorTextIsValidUtf8) {
+  // The parser quotes the input around the error; cut there, a multi-byte
+  // character could be split. Only the first line is kept.
+  v1::ClientMessage m;
+  const auto err = decode("{\"requestId\":2,\"ping\":{\"payload\":\"\xc3\xa9\xe2\x80\xa6\xc3\xa9\"xx}}", encoding::json, m);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->message.find('\n'), std::string::npos) << err->message;
+  v1::ServerMessage reply;
+  reply.mutable_error()->set_message(err->message);
+  std::string bytes;
+  EXPECT_TRUE(reply.SerializeToString(&bytes)) << "proto3 strings must be UTF-8";
+}
+
 TEST(Codec, UnknownJsonMemberIsUnknownMessage) {
   v1::ClientMessage back;
   auto err = decode(R"({"requestId":9,"teleport":{"to":"mars"}})", encoding::json, back);
