@@ -543,6 +543,9 @@ std::vector<std::pair<std::string, bool>> room::timeline(bool include_staff_only
       case v1::RoomEvent::kDisconnected: what = name_of(e.disconnected()) + " lost their connection"; break;
       case v1::RoomEvent::kReconnected: what = name_of(e.reconnected()) + " reconnected"; break;
       case v1::RoomEvent::kForfeited: what = name_of(e.forfeited()) + " did not come back; the round was forfeited"; break;
+      case v1::RoomEvent::kRecovered:
+        what = "the server restarted; the clock stood still while it was down";
+        break;
       default: break;  // joins, notes (private) and stage changes are not the story of the interview
     }
     if (!what.empty() && (include_staff_only || !staff_only)) out.emplace_back(clock(e.at_ms()) + " " + what, staff_only);
@@ -625,6 +628,11 @@ std::string room::current_phase_id() const {
 // Starts phase `index` (-1: the briefing) at `at`. A paused clock stays
 // paused across the change, so skipping while paused does not start time.
 void room::enter_phase(int index, int64_t at) {
+  start_phase(index, at);
+  if (index >= 0) log(at, "").set_phase_started(scenario_->phases(index).id());
+}
+
+void room::start_phase(int index, int64_t at) {
   phase_index_ = index;
   phase_used_ms_ = 0;
   phase_budget_ms_ = index < 0 ? int64_t{settings_.briefing_seconds} * 1000
@@ -633,7 +641,6 @@ void room::enter_phase(int index, int64_t at) {
     running_since_.reset();
   else
     running_since_ = at;
-  if (index >= 0) log(at, "").set_phase_started(scenario_->phases(index).id());
   if (index == 0 && first_phase_ms_ == 0) first_phase_ms_ = at;
 }
 
@@ -755,6 +762,192 @@ v1::RoomClock room::clock(int64_t now) const {
   c.set_server_time_ms(now);
   c.set_interview_elapsed_ms(interview_elapsed(now));
   return c;
+}
+
+// ---------------------------------------------------------------- rebuild
+
+std::unique_ptr<room> room::rebuild(std::string id, room_settings settings, const room_history& history) {
+  const auto first = history.scenarios.find(1);
+  if (history.events.empty() || first == history.scenarios.end() || !first->second) return nullptr;
+  std::unique_ptr<room> r(new room(std::move(id), settings));
+  r->scenario_ = first->second;
+  for (const auto& e : history.events)
+    if (!r->replay(e, history)) return nullptr;
+  return r;
+}
+
+// Each case does what the step that logged the event did to the state;
+// events that other events always follow (a skip, then the phase it
+// started) leave the work to those.
+bool room::replay(const v1::RoomEvent& e, const room_history& h) {
+  if (e.seq() != events_.size() + 1) return false;
+  const int64_t at = e.at_ms();
+  const auto member = [&](const std::string& pid) {
+    return std::find_if(participants_.begin(), participants_.end(), [&](const auto& p) { return p.id == pid; });
+  };
+  switch (e.kind_case()) {
+    case v1::RoomEvent::kJoined: {
+      const auto& j = e.joined();
+      if (find(j.participant_id())) return false;
+      participants_.push_back({j.participant_id(), j.display_name(), j.role()});
+      break;
+    }
+    case v1::RoomEvent::kLeft: {
+      const auto it = member(e.left());
+      if (it == participants_.end()) return false;
+      participants_.erase(it);
+      break;
+    }
+    case v1::RoomEvent::kStageEntered:
+      switch (e.stage_entered()) {
+        case v1::ROOM_STAGE_LOBBY:
+          stage_ = v1::ROOM_STAGE_LOBBY;
+          break;
+        case v1::ROOM_STAGE_BRIEFING:
+          stage_ = v1::ROOM_STAGE_BRIEFING;
+          start_phase(-1, at);
+          break;
+        case v1::ROOM_STAGE_INTERVIEW:  // its first phase_started follows
+          fold(at);
+          stage_ = v1::ROOM_STAGE_INTERVIEW;
+          break;
+        case v1::ROOM_STAGE_SCORING:
+          fold(at);
+          stage_ = v1::ROOM_STAGE_SCORING;
+          phase_index_ = -1;
+          running_since_.reset();
+          paused_ = false;
+          phase_budget_ms_ = phase_used_ms_ = 0;
+          break;
+        case v1::ROOM_STAGE_CLOSED:
+          fold(at);
+          running_since_.reset();
+          stage_ = v1::ROOM_STAGE_CLOSED;
+          break;
+        default:
+          return false;
+      }
+      break;
+    case v1::RoomEvent::kPhaseStarted: {
+      const auto& phases = scenario_->phases();
+      const auto it =
+          std::find_if(phases.begin(), phases.end(), [&](const auto& ph) { return ph.id() == e.phase_started(); });
+      if (it == phases.end() || stage_ != v1::ROOM_STAGE_INTERVIEW) return false;
+      fold(at);
+      start_phase(static_cast<int>(it - phases.begin()), at);
+      break;
+    }
+    case v1::RoomEvent::kPaused:
+      if (e.paused()) {
+        fold(at);
+        running_since_.reset();
+        paused_ = true;
+      } else {
+        paused_ = false;
+        running_since_ = at;
+      }
+      break;
+    case v1::RoomEvent::kExtendedSeconds:
+      phase_budget_ms_ += int64_t{e.extended_seconds()} * 1000;
+      break;
+    case v1::RoomEvent::kSkippedPhase:
+      break;  // the stage_entered or phase_started that follows moves on
+    case v1::RoomEvent::kFollowUpAsked:
+      if (!e.follow_up_asked().follow_up_id().empty()) asked_ids_.insert(e.follow_up_asked().follow_up_id());
+      asked_.push_back(e.follow_up_asked());
+      break;
+    case v1::RoomEvent::kMarkerTicked:
+      ticked_.insert(e.marker_ticked());
+      break;
+    case v1::RoomEvent::kNoteAdded:
+      note_bytes_ += e.note_added().text().size();
+      notes_.push_back(e.note_added());
+      break;
+    case v1::RoomEvent::kRoundStarted:
+      if (const auto it = h.scenarios.find(e.round_started()); it != h.scenarios.end() && it->second)
+        scenario_ = it->second;
+      round_ = e.round_started();
+      stage_ = v1::ROOM_STAGE_LOBBY;
+      phase_index_ = -1;
+      phase_budget_ms_ = phase_used_ms_ = interview_used_ms_ = 0;
+      running_since_.reset();
+      paused_ = false;
+      asked_.clear();
+      asked_ids_.clear();
+      ticked_.clear();
+      notes_.clear();
+      note_bytes_ = 0;
+      cards_.clear();
+      first_phase_ms_ = 0;
+      break;
+    case v1::RoomEvent::kHotSeat: {
+      const auto target = member(e.hot_seat().to_participant_id());
+      if (target == participants_.end()) return false;
+      for (auto& x : participants_)
+        if (x.role == v1::ROLE_CANDIDATE) x.role = v1::ROLE_OBSERVER;
+      target->role = v1::ROLE_CANDIDATE;
+      break;
+    }
+    case v1::RoomEvent::kScorecardSubmitted: {
+      // Stored before the event was logged, so it is there.
+      const auto it = h.cards.find({round_, e.scorecard_submitted()});
+      if (it == h.cards.end()) return false;
+      cards_[e.scorecard_submitted()] = it->second;
+      break;
+    }
+    case v1::RoomEvent::kRevealed:
+      stage_ = v1::ROOM_STAGE_REVEALED;
+      break;
+    case v1::RoomEvent::kDisconnected: {
+      const auto it = member(e.disconnected());
+      if (it == participants_.end()) return false;
+      it->connected = false;
+      it->release_at_ms = at + settings_.reconnect_grace_ms;
+      break;
+    }
+    case v1::RoomEvent::kReconnected: {
+      const auto it = member(e.reconnected());
+      if (it == participants_.end()) return false;
+      it->connected = true;
+      it->release_at_ms = 0;
+      break;
+    }
+    case v1::RoomEvent::kForfeited:
+      fold(at);
+      running_since_.reset();
+      break;
+    case v1::RoomEvent::kRecovered:
+      apply_recovered(e.recovered().down_since_ms(), at);
+      break;
+    default:
+      return false;
+  }
+  events_.push_back(e);
+  ++version_;
+  return true;
+}
+
+void room::apply_recovered(int64_t down_since, int64_t at) {
+  // The clock counts up to the last sign of life and starts again now.
+  if (running()) {
+    fold(down_since);
+    running_since_ = at;
+  }
+  for (auto& p : participants_) {
+    p.connected = false;
+    p.release_at_ms = at + settings_.reconnect_grace_ms;
+  }
+}
+
+room_effects room::recover(int64_t down_since_ms, int64_t now_ms) {
+  // Never before the last thing the log saw, never after now.
+  if (!events_.empty()) down_since_ms = std::max(down_since_ms, events_.back().at_ms());
+  down_since_ms = std::min(down_since_ms, now_ms);
+  apply_recovered(down_since_ms, now_ms);
+  log(now_ms, "").mutable_recovered()->set_down_since_ms(down_since_ms);
+  room_effects fx;
+  fx.state_changed = true;
+  return fx;
 }
 
 // ---------------------------------------------------------------- views

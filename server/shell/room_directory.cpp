@@ -2,11 +2,24 @@
 
 #include <boost/asio/strand.hpp>
 
-#include "random.h"
+#include <spdlog/spdlog.h>
+
+#include "clock.h"
 #include "committee_host.h"
+#include "random.h"
 #include "room_host.h"
+#include "sha256.h"
+#include "store.h"
 
 namespace mockloop {
+namespace {
+
+std::string code_hash(const std::string& code) {
+  const auto d = sha256(code);
+  return std::string(d.begin(), d.end());
+}
+
+}  // namespace
 
 room_directory::created room_directory::create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type,
                                                const std::string& creator) {
@@ -16,19 +29,27 @@ room_directory::created room_directory::create(std::shared_ptr<const v1::Scenari
     if (by_creator_[creator] >= max_per_creator_) return out;
   }
   const auto id = random_hex(8);
-  auto settings = settings_;
-  settings.forfeit_on_release = type == v1::SESSION_TYPE_PEER_MOCK;
-  out.host = std::make_shared<room_host>(boost::asio::make_strand(io_), weak_from_this(), id, std::move(scenario),
-                                         settings, db_, type);
+  const auto& sc = *scenario;
+  out.host = std::make_shared<room_host>(boost::asio::make_strand(io_), weak_from_this(), id, scenario,
+                                         settings_for(type), db_, type);
+  std::vector<std::pair<std::string, v1::Role>> hashes;
   for (auto role : {v1::ROLE_CANDIDATE, v1::ROLE_INTERVIEWER, v1::ROLE_OBSERVER, v1::ROLE_COACH}) {
     auto& c = out.codes.emplace_back();
     c.set_role(role);
     c.set_code(random_hex(16));  // 128 bits: unguessable, so holding it is the permission
+    hashes.emplace_back(code_hash(c.code()), role);
   }
-  out.host->set_access_codes(out.codes);  // the same codes open the room's debriefs
+  out.host->set_access_codes(hashes);  // the same codes open the room's debriefs
+  // Durable before any code is out, so the room can be rebuilt after a
+  // crash. Without it the room still runs, just not past a crash.
+  if (db_) {
+    std::string err;
+    if (!db_->create_room(id, type, monotonic_unix_ms(), sc, out.codes, &err))
+      spdlog::error("[room {}] not stored; it will not survive a restart: {}", id, err);
+  }
   std::lock_guard lock(mutex_);
   rooms_.emplace(id, out.host);
-  for (const auto& c : out.codes) codes_.emplace(c.code(), std::make_pair(id, c.role()));
+  for (const auto& [hash, role] : hashes) codes_.emplace(hash, std::make_pair(id, role));
   if (!creator.empty()) {
     ++by_creator_[creator];
     creator_of_[id] = creator;
@@ -36,9 +57,29 @@ room_directory::created room_directory::create(std::shared_ptr<const v1::Scenari
   return out;
 }
 
-std::optional<room_directory::found> room_directory::find_by_code(const std::string& code) const {
+room_settings room_directory::settings_for(v1::SessionType type) const {
+  auto settings = settings_;
+  settings.forfeit_on_release = type == v1::SESSION_TYPE_PEER_MOCK;
+  return settings;
+}
+
+std::shared_ptr<room_host> room_directory::adopt(const std::string& room_id, v1::SessionType type,
+                                                 const room_history& history,
+                                                 std::vector<std::pair<std::string, v1::Role>> code_hashes) {
+  auto core = room::rebuild(room_id, settings_for(type), history);
+  if (!core) return nullptr;
+  auto host = std::make_shared<room_host>(boost::asio::make_strand(io_), weak_from_this(), std::move(*core), db_, type);
+  host->set_access_codes(code_hashes);
   std::lock_guard lock(mutex_);
-  const auto c = codes_.find(code);
+  rooms_.emplace(room_id, host);
+  for (auto& [hash, role] : code_hashes) codes_.emplace(std::move(hash), std::make_pair(room_id, role));
+  return host;
+}
+
+std::optional<room_directory::found> room_directory::find_by_code(const std::string& code) const {
+  const auto hash = code_hash(code);
+  std::lock_guard lock(mutex_);
+  const auto c = codes_.find(hash);
   if (c == codes_.end()) return std::nullopt;
   const auto r = rooms_.find(c->second.first);
   if (r == rooms_.end()) return std::nullopt;

@@ -39,6 +39,12 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
   };
   std::optional<found> find_by_code(const std::string& code) const;
 
+  // A room rebuilt from the store after a restart, with its codes' hashes;
+  // null (and nothing registered) if its history does not replay. The
+  // caller then starts it (room_host::start_recovered).
+  std::shared_ptr<room_host> adopt(const std::string& room_id, v1::SessionType type, const room_history& history,
+                                   std::vector<std::pair<std::string, v1::Role>> code_hashes);
+
   void remove(const std::string& room_id);
 
   struct created_committee {
@@ -61,13 +67,15 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
   room_settings settings_;
   std::shared_ptr<store> db_;
   void forget_creator(const std::string& id);
+  room_settings settings_for(v1::SessionType type) const;
 
   uint32_t max_per_creator_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, uint32_t> by_creator_;     // user -> rooms and committees open
   std::unordered_map<std::string, std::string> creator_of_;  // room or committee id -> user
   std::unordered_map<std::string, std::shared_ptr<room_host>> rooms_;
-  std::unordered_map<std::string, std::pair<std::string, v1::Role>> codes_;  // code -> room id, role
+  // SHA-256 of the code -> room id, role: a recovered room knows only hashes.
+  std::unordered_map<std::string, std::pair<std::string, v1::Role>> codes_;
   std::unordered_map<std::string, std::shared_ptr<committee_host>> committees_;
   std::unordered_map<std::string, std::pair<std::string, bool>> committee_codes_;  // code -> id, chair
 };

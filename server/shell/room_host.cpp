@@ -1,6 +1,7 @@
 #include "room_host.h"
 
 #include <algorithm>
+#include <span>
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -45,6 +46,53 @@ room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> 
       timer_(strand_),
       db_(std::move(db)),
       type_(type) {}
+
+room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> directory, room rebuilt,
+                     std::shared_ptr<store> db, v1::SessionType type)
+    : strand_(std::move(strand)),
+      directory_(std::move(directory)),
+      id_(rebuilt.id()),
+      core_(std::move(rebuilt)),
+      timer_(strand_),
+      db_(std::move(db)),
+      type_(type),
+      persisted_events_(core_.events().size()) {}
+
+void room_host::start_recovered(int64_t down_since_ms) {
+  net::post(strand_, [self = shared_from_this(), down_since_ms] {
+    const auto now = now_ms();
+    auto fx = self->core_.recover(down_since_ms, now);
+    // Each participant's old session may take its seat back (a resume
+    // token from the store; a second device of theirs joins again by code).
+    const auto views = self->core_.views(now);
+    for (const auto& p : views.candidate_view.participants()) self->held_[p.participant_id()] = p.participant_id();
+    spdlog::info("[room {}] recovered: {} participants held, {} ms of downtime not counted", self->id_,
+                 self->held_.size(), now - self->core_.events().back().recovered().down_since_ms());
+    self->apply(fx, {}, now);
+  });
+}
+
+// The core's new log entries go to the store before anything they caused
+// is sent: what a client was told survives a crash. A failed write is
+// logged and retried with the next change; the room goes on meanwhile.
+void room_host::persist_events() {
+  const auto& events = core_.events();
+  if (persisted_events_ >= events.size()) return;
+  std::string err;
+  if (db_ && !db_->append_events(id_, std::span(events).subspan(persisted_events_), &err)) {
+    spdlog::error("[room {}] events {}..{} not stored: {}", id_, persisted_events_ + 1, events.size(), err);
+    return;
+  }
+  persisted_events_ = events.size();
+}
+
+// Closed or gone: not to be rebuilt after a restart.
+void room_host::close_in_store() {
+  if (closed_in_store_ || !db_) return;
+  closed_in_store_ = true;
+  std::string err;
+  if (!db_->close_room(id_, &err)) spdlog::error("[room {}] not marked closed in the store: {}", id_, err);
+}
 
 void room_host::join(std::shared_ptr<websocket_session> s, std::string display_name, v1::Role role,
                      std::string user_id, uint32_t request_id) {
@@ -207,10 +255,8 @@ void room_host::persist_submission(room_effects& fx, const std::string& particip
 void room_host::write_debrief(int64_t now, const std::vector<std::string>& candidates) {
   const auto debrief_id = core_.debrief_id();
   const auto record = core_.debrief_record(debrief_id, type_, now);
-  std::vector<std::pair<std::string, v1::Role>> access;
-  for (const auto& c : codes_) access.emplace_back(c.code(), c.role());
   std::string err;
-  if (!db_ || !db_->save_debrief(record, access, &err))
+  if (!db_ || !db_->save_debrief_hashed(record, codes_, &err))
     spdlog::error("[room {}] debrief {} not saved: {}", id_, debrief_id, err);
   else
     spdlog::info("[room {}] debrief {} written", id_, debrief_id);
@@ -227,7 +273,14 @@ void room_host::next_round(std::shared_ptr<websocket_session> session, std::shar
     const auto* p = self->participant_of(sid);
     const auto pid = p ? *p : sid;
     const auto now = now_ms();
+    const auto round = self->core_.round();
     auto fx = self->core_.next_round(pid, sc, request_id, now);
+    if (sc && self->core_.round() != round && self->db_) {
+      // Before the round_started event is stored: a rebuild needs the scenario it names.
+      std::string err;
+      if (!self->db_->save_round_scenario(self->id_, self->core_.round(), *sc, &err))
+        spdlog::error("[room {}] round {} scenario not stored: {}", self->id_, self->core_.round(), err);
+    }
     if (!p) {
       for (const auto& r : fx.replies) session->deliver_from_room(r);
       return;
@@ -264,6 +317,7 @@ void room_host::broadcast(const v1::ServerMessage& m, const std::vector<std::str
 }
 
 void room_host::apply(const room_effects& fx, const std::string& requester, int64_t now) {
+  persist_events();
   // Replies go to the connection that asked, not to the participant's
   // other devices: a request id means nothing to them.
   if (const auto it = conns_.find(requester); it != conns_.end())
@@ -296,6 +350,7 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
     }
   }
   if (fx.closed) {
+    close_in_store();
     spdlog::info("[room {}] closed{}", id_, fx.forfeited ? " (forfeited)" : "");
     if (on_closed_) on_closed_(fx.forfeited);
   }
@@ -345,6 +400,7 @@ void room_host::dispose_if_empty() {
   if (disposed_ || !conns_.empty() || core_.participant_count() > 0) return;
   disposed_ = true;
   timer_.cancel();
+  close_in_store();
   spdlog::info("[room {}] disposed: nobody left", id_);
   if (auto d = directory_.lock()) d->remove(id_);
 }

@@ -27,7 +27,16 @@ class room_host : public std::enable_shared_from_this<room_host> {
             std::shared_ptr<const v1::Scenario> scenario, room_settings settings, std::shared_ptr<store> db,
             v1::SessionType type);
 
+  // A room rebuilt from the store after a restart (docs/rooms.md, "Restart
+  // recovery"); start_recovered() then puts it back on its clock.
+  room_host(boost::asio::any_io_executor strand, std::weak_ptr<room_directory> directory, room rebuilt,
+            std::shared_ptr<store> db, v1::SessionType type);
+
   const std::string& id() const { return id_; }
+
+  // The server was down from down_since_ms: the room's clock resumes where
+  // it stood, every seat is held for the grace window. On the strand.
+  void start_recovered(int64_t down_since_ms);
 
   // All thread-safe: each posts to the room's strand. Sessions are named by
   // their session id; the room maps each to its participant, since one
@@ -53,7 +62,8 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void shutdown();  // cancels the timer; the server is stopping
 
   // Set before anyone joins: whoever holds one may read the debriefs.
-  void set_access_codes(std::vector<v1::JoinCode> codes) { codes_ = std::move(codes); }
+  // SHA-256 hashes of the codes (a recovered room knows no more).
+  void set_access_codes(std::vector<std::pair<std::string, v1::Role>> code_hashes) { codes_ = std::move(code_hashes); }
 
   // Called on the room's strand once the room reaches CLOSED; `forfeited`
   // when a peer mock ended because a seat was released. Set before anyone
@@ -74,6 +84,8 @@ class room_host : public std::enable_shared_from_this<room_host> {
   bool has_connection(const std::string& pid) const;
   void persist_submission(room_effects& fx, const std::string& participant_id, int64_t now);
   void write_debrief(int64_t now, const std::vector<std::string>& candidates);
+  void persist_events();
+  void close_in_store();
 
   boost::asio::any_io_executor strand_;
   std::weak_ptr<room_directory> directory_;
@@ -93,7 +105,9 @@ class room_host : public std::enable_shared_from_this<room_host> {
   std::function<void(bool)> on_closed_;
   std::shared_ptr<store> db_;
   v1::SessionType type_;
-  std::vector<v1::JoinCode> codes_;
+  std::vector<std::pair<std::string, v1::Role>> codes_;  // (SHA-256 of the code, role)
+  size_t persisted_events_ = 0;                          // the core's events already in the store
+  bool closed_in_store_ = false;
 };
 
 }  // namespace mockloop

@@ -9,6 +9,7 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include "clock.h"
 #include "hub.h"
 #include "listener.h"
 #include "matchmaking.h"
@@ -29,7 +30,8 @@ struct server::impl {
         ioc_(static_cast<int>(threads_)),
         signals_(ioc_),
         reload_signal_(ioc_),
-        drain_timer_(ioc_) {
+        drain_timer_(ioc_),
+        heartbeat_timer_(ioc_) {
     hub_->matching = std::make_shared<matchmaking>(net::make_strand(ioc_), hub_);
   }
 
@@ -49,7 +51,8 @@ struct server::impl {
   void open_store() {
     std::string err;
     auto db = store::open(hub_->config().data_dir, &err);
-    if (!db) throw std::runtime_error("cannot open the store in '" + hub_->config().data_dir + "': " + err);
+    if (!db || !db->start_instance(&err))
+      throw std::runtime_error("cannot open the store in '" + hub_->config().data_dir + "': " + err);
     hub_->db = std::move(db);
     room_settings rs;
     rs.briefing_seconds = hub_->config().briefing_seconds;
@@ -57,6 +60,49 @@ struct server::impl {
     rs.reconnect_grace_ms = int64_t{hub_->config().reconnect_grace_seconds} * 1000;
     hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs, hub_->db, hub_->config().max_rooms_per_user);
     spdlog::info("store: {}/mockloop.db", hub_->config().data_dir);
+  }
+
+  // Rooms that were in progress when the server last stopped without
+  // closing them (a crash, SIGKILL, power loss) are rebuilt from their
+  // logs before anything is accepted; their sessions' resume tokens are
+  // held for the grace window like any dropped connection's.
+  void recover_rooms() {
+    auto& db = *hub_->db;
+    const auto now = monotonic_unix_ms();
+    const auto grace_ms = int64_t{hub_->config().reconnect_grace_seconds} * 1000;
+    size_t recovered = 0;
+    for (const auto& row : db.claim_orphaned_rooms()) {
+      room_history h;
+      h.events = db.events(row.room_id);
+      for (auto& [round, sc] : db.round_scenarios(row.room_id))
+        h.scenarios[round] = std::make_shared<const v1::Scenario>(std::move(sc));
+      for (auto& [round, card] : db.room_scorecards(row.room_id))
+        if (card.submitted()) h.cards[{round, card.rater_id()}] = std::move(card);
+      auto host = hub_->rooms->adopt(row.room_id, row.type, h, db.room_codes(row.room_id));
+      if (!host) {
+        spdlog::warn("[room {}] its log does not replay ({} events); closed", row.room_id, h.events.size());
+        std::string err;
+        if (!db.close_room(row.room_id, &err)) spdlog::error("[room {}] {}", row.room_id, err);
+        continue;
+      }
+      for (const auto& [hash, session_id] : db.resume_tokens(row.room_id))
+        hub_->register_resume(hash, hub::resume_entry{session_id, {}, host, now + grace_ms});
+      host->start_recovered(row.down_since_ms);  // the room also counts up to its last event
+      ++recovered;
+    }
+    if (recovered) spdlog::info("recovered {} rooms", recovered);
+  }
+
+  // The last sign of life, for the next start after a crash: the time the
+  // server was down is not counted on the rooms' clocks. Once a second,
+  // off the rooms' strands.
+  void heartbeat() {
+    std::string err;
+    if (!hub_->db->set_heartbeat(monotonic_unix_ms(), &err)) spdlog::warn("heartbeat not stored: {}", err);
+    heartbeat_timer_.expires_after(std::chrono::seconds(1));
+    heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && !hub_->shutting_down()) heartbeat();
+    });
   }
 
   void wait_for_reload() {
@@ -82,8 +128,15 @@ struct server::impl {
       if (listener_) listener_->stop();
       signals_.cancel();
       reload_signal_.cancel();
+      heartbeat_timer_.cancel();
+      // A clean stop ends the rooms, as it always has: they are not rebuilt
+      // at the next start (recovery is for crashes; docs/rooms.md).
       if (hub_->rooms)
-        for (auto& r : hub_->rooms->rooms()) r->shutdown();
+        for (auto& r : hub_->rooms->rooms()) {
+          std::string err;
+          if (!hub_->db->close_room(r->id(), &err)) spdlog::warn("[room {}] {}", r->id(), err);
+          r->shutdown();
+        }
       hub_->matching->stop();
       // Fan out outside the registry's lock.
       for (auto& s : hub_->sessions()) s->close_going_away();
@@ -110,6 +163,7 @@ struct server::impl {
   net::signal_set signals_;
   net::signal_set reload_signal_;
   net::steady_timer drain_timer_;
+  net::steady_timer heartbeat_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
   std::shared_ptr<listener> listener_;
 };
@@ -125,6 +179,8 @@ void server::start() {
   if (ec) throw std::runtime_error("--host '" + cfg.host + "' is not an IP address");
   impl_->open_store();
   impl_->load_scenarios();
+  impl_->recover_rooms();
+  impl_->heartbeat();
   impl_->listener_ = std::make_shared<listener>(impl_->ioc_, net::ip::tcp::endpoint{address, cfg.port}, impl_->hub_);
   impl_->listener_->run();
   impl_->hub_->matching->start();

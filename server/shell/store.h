@@ -66,6 +66,55 @@ class store {
   // The room's events in seq order.
   std::vector<v1::RoomEvent> events(const std::string& room_id);
 
+  // Several events in one transaction: all stored, or none.
+  bool append_events(const std::string& room_id, std::span<const v1::RoomEvent> events, std::string* error);
+
+  // ---- Restart recovery (docs/rooms.md): what rebuilds a room besides its log.
+
+  // A new room, its round-1 scenario and its join codes (only their SHA-256
+  // hashes are stored), in one transaction.
+  bool create_room(const std::string& room_id, v1::SessionType type, int64_t created_ms, const v1::Scenario& scenario,
+                   const std::vector<v1::JoinCode>& codes, std::string* error);
+  // The scenario of a later round (group coaching), when the coach changed it.
+  bool save_round_scenario(const std::string& room_id, uint32_t round, const v1::Scenario& scenario,
+                           std::string* error);
+  // A closed room is not rebuilt, and its resume tokens go.
+  bool close_room(const std::string& room_id, std::string* error);
+  // This process as a server instance: a random id, and a lock file under
+  // data_dir/instances/ held while it runs, by which another process tells
+  // whether it is still alive. Rooms created after this are owned by it.
+  bool start_instance(std::string* error);
+  const std::string& instance_id() const { return instance_id_; }
+  struct room_row {
+    std::string room_id;
+    v1::SessionType type = v1::SESSION_TYPE_UNSPECIFIED;
+    int64_t created_ms = 0;
+    int64_t down_since_ms = 0;  // its owner's last heartbeat; 0 if none was written
+  };
+  // The open rooms of instances that have died (their lock is free), now
+  // owned by this one; rooms of a live server on the same directory are left alone.
+  std::vector<room_row> claim_orphaned_rooms();
+  std::vector<std::pair<uint32_t, v1::Scenario>> round_scenarios(const std::string& room_id);
+  // (SHA-256 of the code, role).
+  std::vector<std::pair<std::string, v1::Role>> room_codes(const std::string& room_id);
+  // Every stored card of the room, with its round.
+  std::vector<std::pair<uint32_t, v1::Scorecard>> room_scorecards(const std::string& room_id);
+
+  // Resume tokens of sessions in rooms, by SHA-256 hash: a client that
+  // reconnects after a restart takes its seat back with its token.
+  bool save_resume_token(const std::string& token_hash, const std::string& session_id, const std::string& room_id,
+                         std::string* error);
+  bool drop_resume_token(const std::string& token_hash, std::string* error);
+  // (token hash, session id) of the room's sessions.
+  std::vector<std::pair<std::string, std::string>> resume_tokens(const std::string& room_id);
+
+  // This instance's last sign of life (Unix ms), written once a second.
+  bool set_heartbeat(int64_t ms, std::string* error);
+
+  // save_debrief with access given as SHA-256 hashes already.
+  bool save_debrief_hashed(const v1::DebriefRecord& record,
+                           const std::vector<std::pair<std::string, v1::Role>>& access_hashes, std::string* error);
+
   // Diagnostics: the file's PRAGMA user_version and journal_mode ("wal").
   int schema_version();
   std::string journal_mode();
@@ -78,6 +127,9 @@ class store {
   sqlite3_stmt* prepared(std::string_view sql, std::string* error);
   bool exec(const char* sql, std::string* error);
   std::string fail(std::string_view what) const;
+  // One prepared statement run to completion with `bind` applied, under the lock held by the caller.
+  template <typename Bind>
+  bool run(std::string_view sql, std::string_view what, const Bind& bind, std::string* error);
 
   // One connection for the process, used under mutex_. SQLite serialises
   // writers whatever we do, and our writes are single short transactions, so
@@ -85,6 +137,10 @@ class store {
   // lets other processes (backups, the sqlite3 shell) read meanwhile.
   std::mutex mutex_;
   sqlite3* db_;
+  std::string dir_;
+  std::string instance_id_;
+  std::string lock_path_;
+  int lock_fd_ = -1;
   std::unordered_map<std::string_view, sqlite3_stmt*> statements_;
 };
 

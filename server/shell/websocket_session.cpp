@@ -85,6 +85,9 @@ void websocket_session::run(http::request<http::string_body> req) {
   t.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
   t.keep_alive_pings = true;  // ping at idle_timeout / 2 so quiet clients stay
   ws_.set_option(t);
+  // Beast refuses a frame whose header declares more than this at once:
+  // it sends 1009 and drops the connection without reading the rest. We
+  // do not drain such frames (docs/protocol.md, "Close codes").
   ws_.read_message_max(cfg.max_frame_bytes);
   ws_.binary(core_.wire_encoding() == encoding::binary);
   // No permessage-deflate: its per-connection zlib state costs far more
@@ -187,6 +190,12 @@ std::shared_ptr<room_host> websocket_session::on_welcome(v1::Welcome& w) {
       hub_->rekey(id_, entry->session_id, weak_from_this());
       id_ = entry->session_id;
       room = entry->room.lock();
+      if (room && hub_->db) {
+        // The old token stops working here, durably too; set_room stores the new one.
+        std::string err;
+        if (!hub_->db->drop_resume_token(std::string(digest.begin(), digest.end()), &err))
+          spdlog::warn("[{}] old resume token not dropped from the store: {}", id_, err);
+      }
       w.set_session_id(id_);
       w.set_resumed(true);
       hub_->metrics().resumes.fetch_add(1, std::memory_order_relaxed);
@@ -212,8 +221,18 @@ void websocket_session::supersede() {
 // The room this session is in, mirrored into its resume entry so a resume
 // from another connection finds it.
 void websocket_session::set_room(std::shared_ptr<room_host> r) {
+  const bool had_room = room_.lock() != nullptr;
   room_ = r;
-  if (!token_hash_.empty()) hub_->update_resume_room(token_hash_, r);
+  if (token_hash_.empty()) return;
+  hub_->update_resume_room(token_hash_, r);
+  // And in the store (its hash only), so the token still finds the seat
+  // after a restart. Only sessions in rooms cost a write.
+  if (hub_->db && (r || had_room)) {
+    std::string err;
+    const bool ok = r ? hub_->db->save_resume_token(token_hash_, id_, r->id(), &err)
+                      : hub_->db->drop_resume_token(token_hash_, &err);
+    if (!ok) spdlog::warn("[{}] resume token not stored: {}", id_, err);
+  }
 }
 
 void websocket_session::deliver(const v1::ServerMessage& m) {

@@ -625,3 +625,190 @@ TEST_F(Scoring, ARaterLeavingCompletesTheSet) {
 
 }  // namespace
 }  // namespace mockloop
+
+namespace mockloop {
+namespace {
+
+// Restart recovery: a room rebuilt from its event log is the room that
+// logged it, and recover() keeps the downtime off the clock.
+class Rebuild : public ::testing::Test {
+ protected:
+  static room_settings settings() {
+    room_settings rs;
+    rs.briefing_seconds = 60;
+    return rs;
+  }
+
+  room_history history(const room& r) const {
+    room_history h;
+    h.events = r.events();
+    h.scenarios[1] = test_scenario();
+    for (const auto& [key, card] : cards_) h.cards[key] = card;
+    for (const auto& [round, sc] : later_scenarios_) h.scenarios[round] = sc;
+    return h;
+  }
+
+  // Everything a participant or the shell could observe, at `now`.
+  static void expect_same(const room& a, const room& b, int64_t now) {
+    const auto va = a.views(now), vb = b.views(now);
+    EXPECT_EQ(va.candidate_view.DebugString(), vb.candidate_view.DebugString());
+    EXPECT_EQ(va.candidate_ids, vb.candidate_ids);
+    ASSERT_EQ(va.staff_views.size(), vb.staff_views.size());
+    for (size_t i = 0; i < va.staff_views.size(); ++i) {
+      EXPECT_EQ(va.staff_views[i].first, vb.staff_views[i].first);
+      EXPECT_EQ(va.staff_views[i].second.DebugString(), vb.staff_views[i].second.DebugString());
+    }
+    EXPECT_EQ(a.next_wakeup_ms(), b.next_wakeup_ms());
+    EXPECT_EQ(a.tick(now).DebugString(), b.tick(now).DebugString());
+    EXPECT_EQ(a.stage(), b.stage());
+    EXPECT_EQ(a.round(), b.round());
+    EXPECT_EQ(a.events().size(), b.events().size());
+    EXPECT_EQ(a.scenario().id(), b.scenario().id());
+  }
+
+  room_effects submit(room& r, const std::string& who, uint32_t rating, int64_t at) {
+    auto fx = r.handle(who, scorecard(rating, true, "evidence of " + who), at);
+    EXPECT_TRUE(fx.to_persist);
+    if (!fx.to_persist) return fx;
+    cards_[{r.round(), who}] = *fx.to_persist;  // what the shell stores before committing
+    return r.commit_submit(who, *fx.to_persist, fx.persist_request_id, at);
+  }
+
+  std::map<std::pair<uint32_t, std::string>, v1::Scorecard> cards_;
+  std::map<uint32_t, std::shared_ptr<const v1::Scenario>> later_scenarios_;
+};
+
+TEST_F(Rebuild, AnInterviewInProgressIsRebuiltExactly) {
+  room r("r1", test_scenario(), settings(), t0);
+  r.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  r.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0 + s);
+  r.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0 + 2 * s);
+  r.join("gone", "Gus", v1::ROLE_OBSERVER, 1, t0 + 2 * s);
+  ASSERT_TRUE(acked(r.handle("iv", control(v1::RoomControl::ACTION_START), t0 + 3 * s)));
+  r.leave("gone", t0 + 4 * s);
+  ASSERT_TRUE(acked(r.handle("iv", control(v1::RoomControl::ACTION_PAUSE), t0 + 10 * s)));
+  ASSERT_TRUE(acked(r.handle("iv", control(v1::RoomControl::ACTION_RESUME), t0 + 30 * s)));
+  r.advance(t0 + 100 * s);  // the briefing ends at its own deadline (t0 + 83 s)
+  ASSERT_EQ(r.stage(), v1::ROOM_STAGE_INTERVIEW);
+  ASSERT_TRUE(acked(r.handle("iv", control(v1::RoomControl::ACTION_EXTEND, 45), t0 + 110 * s)));
+  ASSERT_TRUE(acked(r.handle("iv", ask("manual"), t0 + 120 * s)));
+  ASSERT_TRUE(acked(r.handle("iv", tick_marker("proposes_meeting"), t0 + 130 * s)));  // fires say_no
+  ASSERT_TRUE(acked(r.handle("iv", note("IVY-NOTE"), t0 + 140 * s)));
+  ASSERT_TRUE(acked(r.handle("ob", note("OBI-NOTE"), t0 + 141 * s)));
+  ASSERT_TRUE(acked(r.handle("iv", control(v1::RoomControl::ACTION_SKIP), t0 + 150 * s)));
+  r.advance(t0 + 215 * s);  // phase_q comes due 60 s into "design"
+  r.disconnect("ob", t0 + 220 * s);
+  r.reconnect("ob", t0 + 230 * s);
+  r.disconnect("ca", t0 + 240 * s);
+  ASSERT_TRUE(acked(r.handle("iv", control(v1::RoomControl::ACTION_PAUSE), t0 + 250 * s)));
+  ASSERT_TRUE(acked(r.handle("iv", control(v1::RoomControl::ACTION_RESUME), t0 + 260 * s)));
+  ASSERT_EQ(r.views(t0 + 260 * s).candidate_view.asked_size(), 3);
+
+  const auto rebuilt = room::rebuild("r1", settings(), history(r));
+  ASSERT_TRUE(rebuilt);
+  for (int64_t at : {t0 + 260 * s, t0 + 300 * s, t0 + 900 * s}) expect_same(r, *rebuilt, at);
+
+  // And they go on alike: the same deadlines, the same scripted follow-ups.
+  auto later = *rebuilt;
+  r.advance(t0 + 2000 * s);
+  later.advance(t0 + 2000 * s);
+  expect_same(r, later, t0 + 2000 * s);
+}
+
+TEST_F(Rebuild, ScoringRevealAndANextRoundOnAnotherScenario) {
+  room r("r1", test_scenario(), settings(), t0);
+  r.join("co", "Coco", v1::ROLE_COACH, 1, t0);
+  r.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  r.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0);
+  r.handle("co", control(v1::RoomControl::ACTION_START), t0);
+  r.advance(t0 + 10'000 * s);
+  ASSERT_EQ(r.stage(), v1::ROOM_STAGE_SCORING);
+  ASSERT_TRUE(submit(r, "ob", 3, t0 + 10'001 * s).revealed) << "the observer was the one rater expected";
+  auto other = std::make_shared<v1::Scenario>(*test_scenario());
+  other->set_id("unit-2");
+  other->mutable_phases()->RemoveLast();
+  later_scenarios_[2] = other;
+  ASSERT_TRUE(acked(r.next_round("co", other, 3, t0 + 10'003 * s)));
+  ASSERT_TRUE(acked(r.handle("co", hot_seat("ob"), t0 + 10'004 * s)));
+  ASSERT_TRUE(acked(r.handle("co", control(v1::RoomControl::ACTION_START), t0 + 10'005 * s)));
+  r.advance(t0 + 10'100 * s);
+
+  const auto rebuilt = room::rebuild("r1", settings(), history(r));
+  ASSERT_TRUE(rebuilt);
+  EXPECT_EQ(rebuilt->scenario().id(), "unit-2");
+  EXPECT_EQ(rebuilt->role_of("ob"), v1::ROLE_CANDIDATE);
+  expect_same(r, *rebuilt, t0 + 10'100 * s);
+}
+
+TEST_F(Rebuild, ARevealedRoundKeepsItsStoredScorecards) {
+  room r("r1", test_scenario(), settings(), t0);
+  r.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  r.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  r.handle("iv", control(v1::RoomControl::ACTION_START), t0);
+  r.advance(t0 + 10'000 * s);
+  ASSERT_TRUE(submit(r, "iv", 4, t0 + 10'001 * s).revealed);
+  const auto rebuilt = room::rebuild("r1", settings(), history(r));
+  ASSERT_TRUE(rebuilt);
+  expect_same(r, *rebuilt, t0 + 10'002 * s);
+  EXPECT_EQ(rebuilt->debrief_record("r1-1", v1::SESSION_TYPE_PRIVATE, t0).scorecards_size(), 1);
+
+  cards_.clear();  // the log names a card the store does not have: not this room
+  EXPECT_FALSE(room::rebuild("r1", settings(), history(r)));
+}
+
+TEST_F(Rebuild, RecoveryKeepsTheDowntimeOffTheClockAndHoldsEverySeat) {
+  room r("r1", test_scenario(), settings(), t0);
+  r.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  r.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  r.handle("iv", control(v1::RoomControl::ACTION_START), t0);
+  r.advance(t0 + 60 * s);  // "clarify" runs to t0 + 360 s
+  ASSERT_TRUE(acked(r.handle("iv", ask("manual"), t0 + 70 * s)));
+
+  // Last sign of life at t0 + 100 s (260 s left); back at t0 + 1000 s.
+  auto back = room::rebuild("r1", settings(), history(r));
+  ASSERT_TRUE(back);
+  const auto fx = back->recover(t0 + 100 * s, t0 + 1000 * s);
+  EXPECT_TRUE(fx.state_changed);
+  const auto c = back->tick(t0 + 1000 * s).clock();
+  EXPECT_EQ(c.phase_id(), "clarify");
+  EXPECT_EQ(c.remaining_ms(), 260 * s);
+  EXPECT_EQ(c.deadline_ms(), t0 + 1260 * s);
+  EXPECT_EQ(c.interview_elapsed_ms(), 40 * s);
+  const auto views = back->views(t0 + 1000 * s);
+  ASSERT_EQ(views.candidate_view.participants_size(), 2);
+  for (const auto& p : views.candidate_view.participants()) EXPECT_FALSE(p.connected());
+  EXPECT_EQ(back->next_wakeup_ms(), t0 + 1000 * s + room_settings{}.reconnect_grace_ms);
+  ASSERT_TRUE(back->events().back().has_recovered());
+
+  // A second crash replays the first recovery too.
+  const auto again = room::rebuild("r1", settings(), history(*back));
+  ASSERT_TRUE(again);
+  expect_same(*back, *again, t0 + 1010 * s);
+
+  // A down_since before the log's last event counts up to that event.
+  auto early = room::rebuild("r1", settings(), history(r));
+  early->recover(t0, t0 + 1000 * s);
+  EXPECT_EQ(early->tick(t0 + 1000 * s).clock().remaining_ms(), 290 * s);
+
+  // Back within the window: the seat and the clock go on.
+  back->reconnect("iv", t0 + 1001 * s);
+  back->advance(t0 + 1261 * s);
+  EXPECT_EQ(back->tick(t0 + 1261 * s).clock().phase_id(), "design");
+  EXPECT_FALSE(back->role_of("ca")) << "not back within the window (to t0 + 1120 s): released";
+  EXPECT_EQ(back->role_of("iv"), v1::ROLE_INTERVIEWER);
+}
+
+TEST_F(Rebuild, AnUnusableHistoryIsRefused) {
+  room r("r1", test_scenario(), settings(), t0);
+  r.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  auto h = history(r);
+  h.scenarios.clear();
+  EXPECT_FALSE(room::rebuild("r1", settings(), h));
+  h = history(r);
+  h.events.erase(h.events.begin());  // seq no longer starts at 1
+  EXPECT_FALSE(room::rebuild("r1", settings(), h));
+  EXPECT_FALSE(room::rebuild("r1", settings(), room_history{}));
+}
+
+}  // namespace
+}  // namespace mockloop

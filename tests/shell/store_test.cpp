@@ -336,6 +336,71 @@ TEST_F(StoreTest, EventsAppendedAndReadInSeqOrder) {
   EXPECT_TRUE(s->events("room-3").empty());
 }
 
+// Restart recovery: a room's row, scenario and codes; rooms are claimed
+// only from instances that have gone; codes and resume tokens only as hashes.
+TEST_F(StoreTest, RoomsAreClaimedFromGoneInstancesWithHashedCodesAndTokens) {
+  const std::string code = "room-code-5e884898da28047151d0e56f8dc62927";
+  const std::string token = "resume-token-6b86b273ff34fce19d6b804eff5a3f57";
+  const auto token_hash = [&] {
+    const auto d = sha256(token);
+    return std::string(d.begin(), d.end());
+  }();
+  v1::Scenario sc;
+  sc.set_id("sc-1");
+  v1::JoinCode jc;
+  jc.set_role(v1::ROLE_OBSERVER);
+  jc.set_code(code);
+  std::string error;
+  std::string first_instance;
+  {
+    auto a = open_store();
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(a->start_instance(&error)) << error;
+    first_instance = a->instance_id();
+    ASSERT_TRUE(a->create_room("room-1", v1::SESSION_TYPE_PRIVATE, 1000, sc, {jc}, &error)) << error;
+    ASSERT_TRUE(a->create_room("room-2", v1::SESSION_TYPE_PEER_MOCK, 2000, sc, {}, &error)) << error;
+    ASSERT_TRUE(a->close_room("room-2", &error)) << error;
+    sc.set_id("sc-2");
+    ASSERT_TRUE(a->save_round_scenario("room-1", 2, sc, &error)) << error;
+    ASSERT_TRUE(a->save_resume_token(token_hash, "session-1", "room-1", &error)) << error;
+    ASSERT_TRUE(a->set_heartbeat(5000, &error)) << error;
+
+    // While `a` lives, another instance takes nothing.
+    auto b = open_store();
+    ASSERT_TRUE(b && b->start_instance(&error)) << error;
+    EXPECT_TRUE(b->claim_orphaned_rooms().empty());
+
+    const auto bytes = file_bytes(db_path()) + file_bytes(db_path().string() + "-wal");
+    EXPECT_EQ(bytes.find(code), std::string::npos) << "a join code in the clear";
+    EXPECT_EQ(bytes.find(token), std::string::npos) << "a resume token in the clear";
+  }
+  // `a` is gone (its lock released): the next instance claims its open room once.
+  auto c = open_store();
+  ASSERT_TRUE(c && c->start_instance(&error)) << error;
+  const auto rooms = c->claim_orphaned_rooms();
+  ASSERT_EQ(rooms.size(), 1u);
+  EXPECT_EQ(rooms[0].room_id, "room-1");
+  EXPECT_EQ(rooms[0].type, v1::SESSION_TYPE_PRIVATE);
+  EXPECT_EQ(rooms[0].down_since_ms, 5000);
+  EXPECT_TRUE(c->claim_orphaned_rooms().empty()) << "already this instance's";
+  EXPECT_FALSE(fs::exists(fs::path(dir_) / "instances" / (first_instance + ".lock")));
+
+  const auto rounds = c->round_scenarios("room-1");
+  ASSERT_EQ(rounds.size(), 2u);
+  const auto codes = c->room_codes("room-1");
+  ASSERT_EQ(codes.size(), 1u);
+  const auto code_digest = sha256(code);
+  EXPECT_EQ(codes[0].first, std::string(code_digest.begin(), code_digest.end()));
+  EXPECT_EQ(codes[0].second, v1::ROLE_OBSERVER);
+  const auto tokens = c->resume_tokens("room-1");
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0], std::make_pair(token_hash, std::string("session-1")));
+
+  // Closing forgets the room's tokens; a dropped token is gone.
+  ASSERT_TRUE(c->close_room("room-1", &error)) << error;
+  EXPECT_TRUE(c->resume_tokens("room-1").empty());
+}
+
 TEST_F(StoreTest, ConcurrentWritersAndReaders) {
   auto s = open_store();
   ASSERT_TRUE(s);

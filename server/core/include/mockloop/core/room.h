@@ -65,9 +65,29 @@ struct room_views {
   std::vector<std::pair<std::string, v1::StaffRoomState>> staff_views;
 };
 
+// What a room is rebuilt from after a restart: its event log, and what
+// the log names but does not hold.
+struct room_history {
+  std::vector<v1::RoomEvent> events;
+  // Round 1's scenario, and each later round's where the coach changed it.
+  std::map<uint32_t, std::shared_ptr<const v1::Scenario>> scenarios;
+  // Submitted scorecards by (round, rater id).
+  std::map<std::pair<uint32_t, std::string>, v1::Scorecard> cards;
+};
+
 class room {
  public:
   room(std::string id, std::shared_ptr<const v1::Scenario> scenario, room_settings settings, int64_t now_ms);
+
+  // The room as its log left it: each event applied in order, with the
+  // same effect on the state it had when it was logged. Null if the
+  // history is unusable (no events, no round 1 scenario, a phase or
+  // participant the log names that is not there).
+  static std::unique_ptr<room> rebuild(std::string id, room_settings settings, const room_history& history);
+  // After a rebuild: the server was down from down_since_ms (its last sign
+  // of life) to now_ms. The running clock resumes where it stood then, and
+  // every seat is held for a fresh grace window until its owner is back.
+  room_effects recover(int64_t down_since_ms, int64_t now_ms);
 
   const std::string& id() const { return id_; }
   const v1::Scenario& scenario() const { return *scenario_; }
@@ -137,6 +157,13 @@ class room {
     bool connected = true;
     int64_t release_at_ms = 0;  // while disconnected: when the seat is released
   };
+
+  room(std::string id, room_settings settings) : id_(std::move(id)), settings_(settings) {}
+  // Applies a logged event to the state, as its original step did; false
+  // if the event does not fit the state (a corrupt or foreign log).
+  bool replay(const v1::RoomEvent& e, const room_history& h);
+  void apply_recovered(int64_t down_since, int64_t at);
+  void start_phase(int index, int64_t at);  // enter_phase without the log entry
 
   room_effects control(const participant& p, const v1::RoomControl& c, uint32_t request_id, int64_t now);
   room_effects ask(const participant& p, const v1::AskFollowUp& a, uint32_t request_id, int64_t now);
