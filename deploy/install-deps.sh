@@ -5,6 +5,9 @@
 #
 #   deploy/install-deps.sh            build + run + unit/integration tests
 #   deploy/install-deps.sh --browser  also chromium + node, for the web e2e tests
+#   deploy/install-deps.sh --fuzz     also clang + its libFuzzer runtime (deploy/fuzz.sh)
+#
+# Flags combine (--browser --fuzz).
 set -euo pipefail
 
 packages=(
@@ -17,9 +20,15 @@ packages=(
   libbenchmark-dev
   curl ca-certificates
 )
-if [[ "${1:-}" == "--browser" ]]; then
-  packages+=(chromium nodejs)
-fi
+for flag in "$@"; do
+  case "$flag" in
+    --browser) packages+=(chromium nodejs) ;;
+    # libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes for
+    # clang 14; llvm-14 brings llvm-symbolizer for readable crash stacks.
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev llvm-14) ;;
+    *) echo "install-deps: unknown flag $flag" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
