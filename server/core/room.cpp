@@ -371,18 +371,11 @@ room_effects room::move_hot_seat(const participant& p, const std::string& to, ui
   return fx;
 }
 
-room_effects room::next_round(const std::string& participant_id, std::shared_ptr<const v1::Scenario> scenario,
-                              uint32_t request_id, int64_t now_ms) {
-  const auto* p = find(participant_id);
-  if (!p) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "not in this room");
-  if (p->role != v1::ROLE_COACH) return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "only the coach starts a round");
-  if (stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW)
-    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "finish this round first");
-  if (stage_ == v1::ROOM_STAGE_SCORING)
-    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "reveal the scorecards first: they belong to this round");
-  auto fx = ack(request_id);
-  if (scenario) scenario_ = std::move(scenario);
-  ++round_;
+// A new round with the same people: the clock, follow-ups, markers, notes
+// and scorecards start afresh (the event log goes on). Shared by next_round
+// and its replay.
+void room::begin_round(uint32_t round) {
+  round_ = round;
   stage_ = v1::ROOM_STAGE_LOBBY;
   phase_index_ = -1;
   phase_budget_ms_ = phase_used_ms_ = interview_used_ms_ = 0;
@@ -395,6 +388,20 @@ room_effects room::next_round(const std::string& participant_id, std::shared_ptr
   note_bytes_ = 0;
   cards_.clear();
   first_phase_ms_ = 0;
+}
+
+room_effects room::next_round(const std::string& participant_id, std::shared_ptr<const v1::Scenario> scenario,
+                              uint32_t request_id, int64_t now_ms) {
+  const auto* p = find(participant_id);
+  if (!p) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "not in this room");
+  if (p->role != v1::ROLE_COACH) return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "only the coach starts a round");
+  if (stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "finish this round first");
+  if (stage_ == v1::ROOM_STAGE_SCORING)
+    return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "reveal the scorecards first: they belong to this round");
+  auto fx = ack(request_id);
+  if (scenario) scenario_ = std::move(scenario);
+  begin_round(round_ + 1);
   log(now_ms, participant_id).set_round_started(round_);
   for (const auto& x : participants_) fx.need_briefing.push_back(x.id);  // the scenario may have changed
   return fx;
@@ -866,19 +873,7 @@ bool room::replay(const v1::RoomEvent& e, const room_history& h) {
     case v1::RoomEvent::kRoundStarted:
       if (const auto it = h.scenarios.find(e.round_started()); it != h.scenarios.end() && it->second)
         scenario_ = it->second;
-      round_ = e.round_started();
-      stage_ = v1::ROOM_STAGE_LOBBY;
-      phase_index_ = -1;
-      phase_budget_ms_ = phase_used_ms_ = interview_used_ms_ = 0;
-      running_since_.reset();
-      paused_ = false;
-      asked_.clear();
-      asked_ids_.clear();
-      ticked_.clear();
-      notes_.clear();
-      note_bytes_ = 0;
-      cards_.clear();
-      first_phase_ms_ = 0;
+      begin_round(e.round_started());
       break;
     case v1::RoomEvent::kHotSeat: {
       const auto target = member(e.hot_seat().to_participant_id());

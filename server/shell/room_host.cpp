@@ -140,16 +140,7 @@ void room_host::attach(const std::shared_ptr<websocket_session>& s, const std::s
   j->set_role(core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED));
   j->set_participant_id(pid);
   s->deliver_from_room(joined);
-  v1::ServerMessage briefing;
-  std::visit(
-      [&](const auto& b) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(b)>, v1::CandidateBriefing>)
-          *briefing.mutable_candidate_briefing() = b;
-        else
-          *briefing.mutable_staff_briefing() = b;
-      },
-      core_.briefing_for(pid));
-  s->deliver_from_room(briefing);
+  s->deliver_from_room(briefing_message(pid));
   auto fx = core_.reconnect(pid, now);
   fx.state_changed = true;  // the new connection needs the state even if nobody else does
   apply(fx, {}, now);
@@ -316,6 +307,20 @@ void room_host::broadcast(const v1::ServerMessage& m, const std::vector<std::str
   }
 }
 
+// The participant's role decides the briefing's type (candidate or staff).
+v1::ServerMessage room_host::briefing_message(const std::string& pid) const {
+  v1::ServerMessage m;
+  std::visit(
+      [&](const auto& briefing) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(briefing)>, v1::CandidateBriefing>)
+          *m.mutable_candidate_briefing() = briefing;
+        else
+          *m.mutable_staff_briefing() = briefing;
+      },
+      core_.briefing_for(pid));
+  return m;
+}
+
 void room_host::apply(const room_effects& fx, const std::string& requester, int64_t now) {
   persist_events();
   // Replies go to the connection that asked, not to the participant's
@@ -324,18 +329,7 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
     if (auto s = it->second.session.lock())
       for (const auto& r : fx.replies) s->deliver_from_room(r);
 
-  for (const auto& pid : fx.need_briefing) {
-    v1::ServerMessage m;
-    std::visit(
-        [&](const auto& briefing) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(briefing)>, v1::CandidateBriefing>)
-            *m.mutable_candidate_briefing() = briefing;
-          else
-            *m.mutable_staff_briefing() = briefing;
-        },
-        core_.briefing_for(pid));
-    send_to(pid, m);
-  }
+  for (const auto& pid : fx.need_briefing) send_to(pid, briefing_message(pid));
 
   if (fx.state_changed || fx.revealed) {
     const auto views = core_.views(now);

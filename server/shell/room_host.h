@@ -81,6 +81,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void dispose_if_empty();
   void attach(const std::shared_ptr<websocket_session>& s, const std::string& pid, uint32_t request_id, int64_t now);
   const std::string* participant_of(const std::string& session_id) const;
+  v1::ServerMessage briefing_message(const std::string& pid) const;
   bool has_connection(const std::string& pid) const;
   void persist_submission(room_effects& fx, const std::string& participant_id, int64_t now);
   void write_debrief(int64_t now, const std::vector<std::string>& candidates);

@@ -34,8 +34,9 @@ websocket_session::websocket_session(net::ip::tcp::socket&& socket, std::shared_
       id_(random_hex(8)),
       ip_(std::move(ip)),
       serial_(hub_->next_serial()),
-      // 128-bit resume token: unguessable, and the session id is no secret.
-      core_(enc, session_identity{id_, random_hex(16)}, hub_->config(), std::chrono::steady_clock::now()),
+      // The resume token is drawn at Welcome (on_welcome), where it is also
+      // registered; the session id is no secret.
+      core_(enc, session_identity{id_, {}}, hub_->config(), std::chrono::steady_clock::now()),
       hello_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}
 

@@ -192,6 +192,7 @@ class room {
 
   void fire_due(int64_t now, room_effects& fx);
   void release_expired(int64_t now, room_effects& fx);
+  void begin_round(uint32_t round);
   std::optional<int64_t> due_at(const v1::FollowUp& f) const;
   void record_ask(const std::string& follow_up_id, const std::string& text, bool by_script, int64_t now,
                   const std::string& by, room_effects& fx);
