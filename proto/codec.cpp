@@ -24,52 +24,84 @@ std::string first_line(const pb::util::Status& status) {
 
 // protobuf 3.21's JSON parser coerces some values the canonical mapping
 // does not allow: the string "yes" for a bool, a lone value for a repeated
-// field, a scalar for a message. The frame is first read as a JSON value
-// and its shape checked against the schema, so such input is refused
-// rather than guessed at. Null stands for the default everywhere. Returns
-// what is wrong, or nothing.
-std::optional<std::string> shape_error(const pb::Value& v, const pb::FieldDescriptor& f, bool element);
+// field, a scalar for a message. The frame is also read as a JSON value
+// (google.protobuf.Value) and its shape checked against the schema, so such
+// input is refused rather than guessed at. Null stands for the default
+// everywhere. Returns what is wrong, or nothing.
+//
+// The Value is read through reflection, not its generated accessors: Value
+// and Struct are compiled into Debian's libprotobuf, and under TSan the
+// inline map accessors compiled here disagree with the library's layout
+// (a Struct's fields iterate as empty). Reflection runs the library's code.
+enum class json_kind { none, null, number, string, boolean, object, list };
 
-std::optional<std::string> shape_error(const pb::Struct& object, const pb::Descriptor& d) {
-  for (const auto& [key, value] : object.fields()) {
+json_kind kind_of(const pb::Message& value) {
+  const auto* r = value.GetReflection();
+  const auto* f = r->GetOneofFieldDescriptor(value, value.GetDescriptor()->FindOneofByName("kind"));
+  if (!f) return json_kind::none;
+  switch (f->number()) {  // google/protobuf/struct.proto
+    case 1: return json_kind::null;
+    case 2: return json_kind::number;
+    case 3: return json_kind::string;
+    case 4: return json_kind::boolean;
+    case 5: return json_kind::object;
+    case 6: return json_kind::list;
+    default: return json_kind::none;
+  }
+}
+
+// The struct_value (5) or list_value (6) inside a Value.
+const pb::Message& member(const pb::Message& value, int number) {
+  return value.GetReflection()->GetMessage(value, value.GetDescriptor()->FindFieldByNumber(number));
+}
+
+std::optional<std::string> shape_error(const pb::Message& value, const pb::FieldDescriptor& f, bool element);
+
+std::optional<std::string> object_shape_error(const pb::Message& object, const pb::Descriptor& d) {
+  const auto* entries = object.GetDescriptor()->FindFieldByNumber(1);  // map<string, Value> fields
+  const auto* r = object.GetReflection();
+  for (int i = 0, n = r->FieldSize(object, entries); i < n; ++i) {
+    const auto& entry = r->GetRepeatedMessage(object, entries, i);
+    const auto* er = entry.GetReflection();
+    const auto key = er->GetString(entry, entry.GetDescriptor()->FindFieldByNumber(1));
     const pb::FieldDescriptor* f = nullptr;
-    for (int i = 0; i < d.field_count() && !f; ++i)
-      if (d.field(i)->json_name() == key || d.field(i)->name() == key) f = d.field(i);
+    for (int j = 0; j < d.field_count() && !f; ++j)
+      if (d.field(j)->json_name() == key || d.field(j)->name() == key) f = d.field(j);
     if (!f) continue;  // unknown members are the real parser's to judge
-    if (auto e = shape_error(value, *f, false)) return e;
+    if (auto e = shape_error(er->GetMessage(entry, entry.GetDescriptor()->FindFieldByNumber(2)), *f, false)) return e;
   }
   return std::nullopt;
 }
 
-std::optional<std::string> shape_error(const pb::Value& v, const pb::FieldDescriptor& f, bool element) {
-  if (v.kind_case() == pb::Value::kNullValue) return std::nullopt;
-  auto wrong = [&](std::string_view want) {
+std::optional<std::string> shape_error(const pb::Message& value, const pb::FieldDescriptor& f, bool element) {
+  const auto kind = kind_of(value);
+  if (kind == json_kind::null) return std::nullopt;
+  auto wrong = [&](std::string_view want) -> std::optional<std::string> {
     return "field '" + f.json_name() + "' must be " + std::string(want);
   };
   if (f.is_repeated() && !element) {
-    if (f.is_map()) return v.has_struct_value() ? std::nullopt : std::optional(wrong("an object"));
-    if (!v.has_list_value()) return wrong("a list");
-    for (const auto& item : v.list_value().values())
-      if (auto e = shape_error(item, f, true)) return e;
+    if (f.is_map()) return kind == json_kind::object ? std::nullopt : wrong("an object");
+    if (kind != json_kind::list) return wrong("a list");
+    const auto& list = member(value, 6);
+    const auto* values = list.GetDescriptor()->FindFieldByNumber(1);
+    const auto* r = list.GetReflection();
+    for (int i = 0, n = r->FieldSize(list, values); i < n; ++i)
+      if (auto e = shape_error(r->GetRepeatedMessage(list, values, i), f, true)) return e;
     return std::nullopt;
   }
   switch (f.cpp_type()) {
     case pb::FieldDescriptor::CPPTYPE_MESSAGE:
       if (f.message_type()->file()->package() == "google.protobuf") return std::nullopt;  // well-known types
-      if (!v.has_struct_value()) return wrong("an object");
-      return shape_error(v.struct_value(), *f.message_type());
+      if (kind != json_kind::object) return wrong("an object");
+      return object_shape_error(member(value, 5), *f.message_type());
     case pb::FieldDescriptor::CPPTYPE_BOOL:
-      return v.kind_case() == pb::Value::kBoolValue ? std::nullopt : std::optional(wrong("true or false"));
+      return kind == json_kind::boolean ? std::nullopt : wrong("true or false");
     case pb::FieldDescriptor::CPPTYPE_STRING:
-      return v.kind_case() == pb::Value::kStringValue ? std::nullopt : std::optional(wrong("a string"));
+      return kind == json_kind::string ? std::nullopt : wrong("a string");
     case pb::FieldDescriptor::CPPTYPE_ENUM:
-      return v.kind_case() == pb::Value::kStringValue || v.kind_case() == pb::Value::kNumberValue
-                 ? std::nullopt
-                 : std::optional(wrong("an enum name"));
+      return kind == json_kind::string || kind == json_kind::number ? std::nullopt : wrong("an enum name");
     default:  // numbers: canonical JSON also writes them as strings (64-bit ones always)
-      return v.kind_case() == pb::Value::kNumberValue || v.kind_case() == pb::Value::kStringValue
-                 ? std::nullopt
-                 : std::optional(wrong("a number"));
+      return kind == json_kind::number || kind == json_kind::string ? std::nullopt : wrong("a number");
   }
 }
 
@@ -109,11 +141,11 @@ std::optional<decode_error> decode_envelope(std::string_view frame, encoding e, 
   // the parser above may have coerced.
   pb::Value shape;
   if (!pb::util::JsonStringToMessage(pb::StringPiece(frame.data(), frame.size()), &shape).ok() ||
-      !shape.has_struct_value()) {
+      kind_of(shape) != json_kind::object) {
     out.Clear();
     return decode_error{v1::ERROR_CODE_DECODE_FAILED, "invalid JSON"};
   }
-  if (auto e = shape_error(shape.struct_value(), *Envelope::descriptor())) {
+  if (auto e = object_shape_error(member(shape, 5), *Envelope::descriptor())) {
     out.Clear();
     return decode_error{v1::ERROR_CODE_DECODE_FAILED, "invalid JSON message: " + *e};
   }
