@@ -31,7 +31,9 @@ struct server::impl {
         signals_(ioc_),
         reload_signal_(ioc_),
         drain_timer_(ioc_),
-        heartbeat_timer_(ioc_) {
+        // A strand of its own: the heartbeat re-arms its timer on whichever
+        // I/O thread runs it, and shutdown cancels it from another.
+        heartbeat_timer_(net::make_strand(ioc_)) {
     hub_->matching = std::make_shared<matchmaking>(net::make_strand(ioc_), hub_);
   }
 
@@ -128,7 +130,7 @@ struct server::impl {
       if (listener_) listener_->stop();
       signals_.cancel();
       reload_signal_.cancel();
-      heartbeat_timer_.cancel();
+      net::post(heartbeat_timer_.get_executor(), [this] { heartbeat_timer_.cancel(); });
       // A clean stop ends the rooms, as it always has: they are not rebuilt
       // at the next start (recovery is for crashes; docs/rooms.md).
       if (hub_->rooms)
