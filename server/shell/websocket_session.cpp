@@ -126,34 +126,53 @@ void websocket_session::on_hello_deadline(beast::error_code ec) {
   }
 }
 
+namespace {
+
+// What a pending read asks of the buffer while no message has begun. Most
+// requests fit (a note, a draft, a control); a longer one grows the buffer
+// for its remaining frames and the buffer is released after it. Beast's
+// own default is a TCP frame, 1,536 bytes, held by every idle connection.
+constexpr std::size_t idle_read_bytes = 256;
+
+}  // namespace
+
+// A message is read in pieces (async_read_some) so that the first piece can
+// be small: async_read would prepare a whole TCP frame's worth up front.
 void websocket_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+  const std::size_t limit = buffer_.size() == 0 ? idle_read_bytes : 0;  // 0: Beast's own hint
+  ws_.async_read_some(buffer_, limit, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+}
+
+void websocket_session::release_buffer() {
+  buffer_.consume(buffer_.size());
+  if (buffer_.capacity() > idle_read_bytes) buffer_.shrink_to_fit();
 }
 
 void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) return fail(ec, "read");
+  auto& m = hub_->metrics();
+  m.bytes_in.fetch_add(bytes, std::memory_order_relaxed);
   if (closing_) {
     // Keep draining until the peer's close frame (error::closed): a peer
     // still sending would otherwise block on a full socket.
-    buffer_.consume(buffer_.size());
+    release_buffer();
     return do_read();
   }
-  auto& m = hub_->metrics();
+  if (!ws_.is_message_done()) return do_read();  // the rest of this message
   m.messages_in.fetch_add(1, std::memory_order_relaxed);
-  m.bytes_in.fetch_add(bytes, std::memory_order_relaxed);
 
   const auto data = buffer_.cdata();
   const std::string_view payload(static_cast<const char*>(data.data()), data.size());
   // Per address before per connection: many connections from one place
   // share one budget. Dropped like a per-connection excess, with an Error.
   if (core_.handshaken() && !hub_->allow_ip_message(ip_)) {
-    buffer_.consume(buffer_.size());
+    release_buffer();
     m.ip_rate_limited.fetch_add(1, std::memory_order_relaxed);
     deliver(make_error(0, v1::ERROR_CODE_RATE_LIMITED, "too many messages from your address; this one was dropped"));
     return do_read();
   }
   auto out = core_.on_message(payload, ws_.got_binary(), std::chrono::steady_clock::now(), system_time_ms());
-  buffer_.consume(buffer_.size());
+  release_buffer();
 
   if (core_.handshaken()) hello_timer_.cancel();
   std::shared_ptr<room_host> resumed;

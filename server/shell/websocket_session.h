@@ -5,7 +5,6 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -14,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "frame_queue.h"
 #include "hub.h"
 #include "mockloop/core/protocol_session.h"
 
@@ -63,6 +63,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void on_accept(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void release_buffer();
   void deliver(const v1::ServerMessage& m);
   void enqueue(std::shared_ptr<const std::string> frame);
   void do_write();
@@ -85,8 +86,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   std::string token_hash_;  // SHA-256 of the current resume token, once handshaken
   std::atomic<bool> superseded_{false};
   protocol_session core_;
+  // Holds one incoming message. Between messages it is released down to
+  // idle_read_bytes: an idle connection should not keep a frame-sized
+  // buffer (docs/load.md, "Memory per idle connection").
   boost::beast::flat_buffer buffer_;
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  frame_queue queue_;
   size_t queued_bytes_ = 0;
   boost::asio::steady_timer hello_timer_;
   boost::asio::steady_timer close_timer_;
