@@ -27,10 +27,23 @@ room_effects ack(uint32_t request_id) {
   return fx;
 }
 
+// An Ack for a change only some staff can see.
+room_effects private_ack(uint32_t request_id, std::vector<std::string> viewers) {
+  auto fx = ack(request_id);
+  fx.state_changed = false;
+  fx.staff_changed = std::move(viewers);
+  return fx;
+}
+
+bool is_private_event(const v1::RoomEvent& e) {
+  return e.has_note_added() || e.has_marker_ticked() || e.has_scorecard_submitted();
+}
+
 // Folds the effects of a second step into the first's.
 void merge(room_effects& into, room_effects&& from) {
   for (auto& r : from.replies) into.replies.push_back(std::move(r));
   for (auto& pid : from.need_briefing) into.need_briefing.push_back(std::move(pid));
+  for (auto& pid : from.staff_changed) into.staff_changed.push_back(std::move(pid));
   into.state_changed |= from.state_changed;
   into.closed |= from.closed;
   into.revealed |= from.revealed;
@@ -320,10 +333,12 @@ room_effects room::tick_marker(const participant& p, const std::string& marker_i
   const auto& markers = scenario_->markers();
   if (std::none_of(markers.begin(), markers.end(), [&](const auto& m) { return m.id() == marker_id; }))
     return error(request_id, v1::ERROR_CODE_NOT_FOUND, "no marker '" + marker_id + "'");
-  if (ticked_.count(marker_id)) return ack(request_id);
-  auto fx = ack(request_id);
+  if (ticked_.count(marker_id)) return private_ack(request_id, {});
+  // Every rater sees the ticks; a follow-up they trigger is for everyone.
+  auto fx = private_ack(request_id, staff_ids());
   ticked_.insert(marker_id);
   log(now, p.id).set_marker_ticked(marker_id);
+  ++private_events_;
   fire_due(now, fx);
   return fx;
 }
@@ -335,7 +350,7 @@ room_effects room::add_note(const participant& p, const std::string& text, uint3
   if (note_bytes_ + text.size() > settings_.max_note_bytes)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room holds no more notes");
   note_bytes_ += text.size();
-  auto fx = ack(request_id);
+  auto fx = private_ack(request_id, note_readers(p));
   v1::Note n;
   n.set_author_id(p.id);
   n.set_author_name(p.name);
@@ -343,6 +358,7 @@ room_effects room::add_note(const participant& p, const std::string& text, uint3
   n.set_at_ms(now);
   n.set_phase_id(current_phase_id());
   *log(now, p.id).mutable_note_added() = n;
+  ++private_events_;
   notes_.push_back(std::move(n));
   return fx;
 }
@@ -466,7 +482,7 @@ room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard&
     card.set_submitted(false);
     card.set_submitted_ms(0);
     cards_[p.id] = std::move(card);
-    return ack(request_id);
+    return private_ack(request_id, note_readers(p));  // the coach watches drafts live
   }
   if (card.recommendation() == v1::RECOMMENDATION_UNSPECIFIED)
     return error(request_id, v1::ERROR_CODE_MISSING_FIELD, "a submitted scorecard needs a recommendation");
@@ -482,9 +498,11 @@ room_effects room::commit_submit(const std::string& participant_id, const v1::Sc
                                  int64_t now_ms) {
   if (stage_ != v1::ROOM_STAGE_SCORING || !find(participant_id))
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scoring has closed");
-  auto fx = ack(request_id);
+  // Who has submitted is shown to staff; a reveal it completes is for everyone.
+  auto fx = private_ack(request_id, staff_ids());
   cards_[participant_id] = card;
   log(now_ms, participant_id).set_scorecard_submitted(participant_id);
+  ++private_events_;
   reveal_if_complete(now_ms, fx);
   return fx;
 }
@@ -919,6 +937,7 @@ bool room::replay(const v1::RoomEvent& e, const room_history& h) {
   }
   events_.push_back(e);
   ++version_;
+  if (is_private_event(e)) ++private_events_;
   return true;
 }
 
@@ -959,7 +978,7 @@ v1::RoomEvent& room::log(int64_t now, const std::string& by) {
 v1::RoomState room::public_state(int64_t now) const {
   v1::RoomState s;
   s.set_room_id(id_);
-  s.set_version(version_);
+  s.set_version(version_ - private_events_);
   *s.mutable_clock() = clock(now);
   for (const auto& p : participants_) {
     auto* out = s.add_participants();
@@ -975,12 +994,34 @@ v1::RoomState room::public_state(int64_t now) const {
   return s;
 }
 
-room_views room::views(int64_t now_ms) const {
+room_views room::views(int64_t now_ms) const { return build_views(now_ms, nullptr); }
+
+room_views room::staff_views(int64_t now_ms, const std::vector<std::string>& staff_ids) const {
+  return build_views(now_ms, &staff_ids);
+}
+
+std::vector<std::string> room::staff_ids() const {
+  std::vector<std::string> out;
+  for (const auto& x : participants_)
+    if (is_staff(x.role)) out.push_back(x.id);
+  return out;
+}
+
+// A rater's notes and draft are seen by the rater and by any coach.
+std::vector<std::string> room::note_readers(const participant& author) const {
+  std::vector<std::string> out{author.id};
+  for (const auto& x : participants_)
+    if (x.role == v1::ROLE_COACH && x.id != author.id) out.push_back(x.id);
+  return out;
+}
+
+room_views room::build_views(int64_t now_ms, const std::vector<std::string>* only) const {
   room_views v;
   v.candidate_view = public_state(now_ms);
   const auto expected = expected_raters();
-  const bool revealed = std::any_of(events_.begin(), events_.end(), [](const auto& e) { return e.has_revealed(); }) &&
-                        (stage_ == v1::ROOM_STAGE_REVEALED || stage_ == v1::ROOM_STAGE_CLOSED);
+  // The stage first: the log only needs scanning once scoring is over.
+  const bool revealed = (stage_ == v1::ROOM_STAGE_REVEALED || stage_ == v1::ROOM_STAGE_CLOSED) &&
+                        std::any_of(events_.begin(), events_.end(), [](const auto& e) { return e.has_revealed(); });
   const auto cards = revealed ? submitted_cards() : std::vector<v1::Scorecard>{};
   v1::Aggregation aggregation;
   if (revealed) {
@@ -989,9 +1030,10 @@ room_views room::views(int64_t now_ms) const {
   }
   for (const auto& p : participants_) {
     if (!is_staff(p.role)) {
-      v.candidate_ids.push_back(p.id);
+      if (!only) v.candidate_ids.push_back(p.id);
       continue;
     }
+    if (only && std::find(only->begin(), only->end(), p.id) == only->end()) continue;
     v1::StaffRoomState s;
     *s.mutable_room() = v.candidate_view;
     for (const auto& m : ticked_) s.add_ticked_markers(m);

@@ -238,6 +238,7 @@ void room_host::persist_submission(room_effects& fx, const std::string& particip
   auto committed = core_.commit_submit(participant_id, card, fx.persist_request_id, now);
   for (auto& r : committed.replies) fx.replies.push_back(std::move(r));
   fx.state_changed |= committed.state_changed;
+  for (auto& pid : committed.staff_changed) fx.staff_changed.push_back(std::move(pid));
   fx.revealed |= committed.revealed;
 }
 
@@ -331,15 +332,21 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
 
   for (const auto& pid : fx.need_briefing) send_to(pid, briefing_message(pid));
 
-  if (fx.state_changed || fx.revealed) {
-    const auto views = core_.views(now);
+  // A private change (a note, a draft) goes only to the staff who can see
+  // it: most of an interview's traffic is these, and a full fan-out for
+  // each made the cost of a note grow with the room.
+  const bool everyone = fx.state_changed || fx.revealed;
+  if (everyone || !fx.staff_changed.empty()) {
+    auto views = everyone ? core_.views(now) : core_.staff_views(now, fx.staff_changed);
     if (fx.revealed) write_debrief(now, views.candidate_ids);
-    v1::ServerMessage candidates;
-    *candidates.mutable_room_state() = views.candidate_view;
-    broadcast(candidates, views.candidate_ids);
-    for (const auto& [pid, view] : views.staff_views) {
+    if (!views.candidate_ids.empty()) {
+      v1::ServerMessage candidates;
+      candidates.mutable_room_state()->Swap(&views.candidate_view);
+      broadcast(candidates, views.candidate_ids);
+    }
+    for (auto& [pid, view] : views.staff_views) {
       v1::ServerMessage m;
-      *m.mutable_staff_room_state() = view;
+      m.mutable_staff_room_state()->Swap(&view);
       send_to(pid, m);
     }
   }

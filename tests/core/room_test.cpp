@@ -523,6 +523,50 @@ v1::ClientMessage scorecard(uint32_t scoping, bool submit, const std::string& ev
 }
 
 // Seated (interviewer, candidate, observer, coach) and past the last phase.
+// Who is sent a fresh view after a change: a note reaches its author and
+// the coach, nobody else, and the candidate cannot even tell it happened.
+TEST_F(Room, PrivateChangesReachOnlyTheStaffWhoCanSeeThem) {
+  room_.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  room_.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0);
+  room_.join("co", "Coco", v1::ROLE_COACH, 1, t0);
+  ASSERT_TRUE(acked(room_.handle("iv", control(v1::RoomControl::ACTION_START), t0)));
+  room_.advance(t0 + 60 * s);
+  const auto version_before = room_.views(t0 + 61 * s).candidate_view.version();
+
+  auto fx = room_.handle("ob", note("OBI-NOTE"), t0 + 61 * s);
+  ASSERT_TRUE(acked(fx));
+  EXPECT_FALSE(fx.state_changed);
+  EXPECT_EQ(fx.staff_changed, (std::vector<std::string>{"ob", "co"}));
+
+  fx = room_.handle("iv", scorecard(3, false, "IVY-DRAFT"), t0 + 62 * s);
+  ASSERT_TRUE(acked(fx));
+  EXPECT_FALSE(fx.state_changed);
+  EXPECT_EQ(fx.staff_changed, (std::vector<std::string>{"iv", "co"}));
+
+  // Ticks are shared by the staff. "proposes_meeting" also fires scripted
+  // follow-ups, which everyone sees.
+  fx = room_.handle("iv", tick_marker("metric_named"), t0 + 63 * s);
+  ASSERT_TRUE(acked(fx));
+  EXPECT_FALSE(fx.state_changed);
+  EXPECT_EQ(fx.staff_changed, (std::vector<std::string>{"iv", "ob", "co"}));
+  EXPECT_EQ(room_.views(t0 + 63 * s).candidate_view.version(), version_before)
+      << "the candidate's version does not count private changes";
+  fx = room_.handle("iv", tick_marker("proposes_meeting"), t0 + 64 * s);
+  ASSERT_TRUE(acked(fx));
+  EXPECT_TRUE(fx.state_changed) << "the follow-up it fired is for the candidate too";
+  // "say_no", and "then" chained on it (metric_named is ticked): two public changes.
+  EXPECT_EQ(asked_ids(room_), (std::vector<std::string>{"say_no", "then"}));
+  EXPECT_EQ(room_.views(t0 + 64 * s).candidate_view.version(), version_before + 2);
+
+  const auto only = room_.staff_views(t0 + 64 * s, {"ob", "co"});
+  EXPECT_TRUE(only.candidate_ids.empty());
+  ASSERT_EQ(only.staff_views.size(), 2u);
+  EXPECT_EQ(only.staff_views[0].first, "ob");
+  EXPECT_EQ(only.staff_views[1].first, "co");
+  EXPECT_EQ(only.staff_views[0].second.notes_size(), 1);
+}
+
 class Scoring : public ::testing::Test {
  protected:
   Scoring() : room_("r1", test_scenario(), room_settings{}, t0) {

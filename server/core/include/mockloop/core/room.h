@@ -47,6 +47,10 @@ struct room_effects {
   std::vector<v1::ServerMessage> replies;  // to the sender only
   std::vector<std::string> need_briefing;  // participants to send their role's briefing
   bool state_changed = false;              // push fresh views to everyone
+  // Without state_changed: only these staff members' views changed (a
+  // private note, a draft, a marker, a sealed submission). Nobody else is
+  // sent anything, and the candidate cannot tell that anything happened.
+  std::vector<std::string> staff_changed;
   bool closed = false;                     // the room reached CLOSED
   bool revealed = false;                   // scoring closed: write the debrief, tell the candidate
   bool forfeited = false;                  // peer mock ended because a seat was released (closed is set too)
@@ -139,6 +143,8 @@ class room {
   bool has_clock() const;
 
   room_views views(int64_t now_ms) const;
+  // Only the named staff members' views; no candidate view is sent.
+  room_views staff_views(int64_t now_ms, const std::vector<std::string>& staff_ids) const;
   v1::CandidateBriefing candidate_briefing() const;
   v1::StaffBriefing staff_briefing() const;
   // The briefing for a participant's role: the type decides what it holds.
@@ -164,6 +170,9 @@ class room {
   bool replay(const v1::RoomEvent& e, const room_history& h);
   void apply_recovered(int64_t down_since, int64_t at);
   void start_phase(int index, int64_t at);  // enter_phase without the log entry
+  room_views build_views(int64_t now_ms, const std::vector<std::string>* only_staff) const;
+  std::vector<std::string> staff_ids() const;
+  std::vector<std::string> note_readers(const participant& author) const;
 
   room_effects control(const participant& p, const v1::RoomControl& c, uint32_t request_id, int64_t now);
   room_effects ask(const participant& p, const v1::AskFollowUp& a, uint32_t request_id, int64_t now);
@@ -225,6 +234,10 @@ class room {
   int64_t first_phase_ms_ = 0;
   std::vector<v1::RoomEvent> events_;
   uint64_t version_ = 1;
+  // Logged events only staff can see (notes, markers, sealed submissions):
+  // RoomState.version does not count them, or a candidate could count the
+  // interviewer's notes from the gaps.
+  uint64_t private_events_ = 0;
   uint32_t round_ = 1;
 };
 
