@@ -936,7 +936,6 @@ bool room::replay(const v1::RoomEvent& e, const room_history& h) {
       return false;
   }
   events_.push_back(e);
-  ++version_;
   if (is_private_event(e)) ++private_events_;
   return true;
 }
@@ -971,14 +970,14 @@ v1::RoomEvent& room::log(int64_t now, const std::string& by) {
   e.set_seq(events_.size());
   e.set_at_ms(now);
   e.set_participant_id(by);
-  ++version_;
   return e;
 }
 
 v1::RoomState room::public_state(int64_t now) const {
   v1::RoomState s;
   s.set_room_id(id_);
-  s.set_version(version_ - private_events_);
+  // One more for every logged change the candidate may see.
+  s.set_version(1 + events_.size() - private_events_);
   *s.mutable_clock() = clock(now);
   for (const auto& p : participants_) {
     auto* out = s.add_participants();

@@ -233,10 +233,9 @@ class room {
   std::map<std::string, v1::Scorecard> cards_;  // by rater id: drafts and submitted
   int64_t first_phase_ms_ = 0;
   std::vector<v1::RoomEvent> events_;
-  uint64_t version_ = 1;
   // Logged events only staff can see (notes, markers, sealed submissions):
-  // RoomState.version does not count them, or a candidate could count the
-  // interviewer's notes from the gaps.
+  // RoomState.version, derived from the log, does not count them, or a
+  // candidate could count the interviewer's notes from the gaps.
   uint64_t private_events_ = 0;
   uint32_t round_ = 1;
 };
