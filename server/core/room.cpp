@@ -39,16 +39,6 @@ bool is_private_event(const v1::RoomEvent& e) {
   return e.has_note_added() || e.has_marker_ticked() || e.has_scorecard_submitted();
 }
 
-// Folds the effects of a second step into the first's.
-void merge(room_effects& into, room_effects&& from) {
-  for (auto& r : from.replies) into.replies.push_back(std::move(r));
-  for (auto& pid : from.need_briefing) into.need_briefing.push_back(std::move(pid));
-  for (auto& pid : from.staff_changed) into.staff_changed.push_back(std::move(pid));
-  into.state_changed |= from.state_changed;
-  into.closed |= from.closed;
-  into.revealed |= from.revealed;
-  into.forfeited |= from.forfeited;
-}
 
 std::string_view role_name(v1::Role r) {
   switch (r) {
@@ -63,6 +53,16 @@ std::string_view role_name(v1::Role r) {
 bool runs_interview(v1::Role r) { return r == v1::ROLE_INTERVIEWER || r == v1::ROLE_COACH; }
 
 }  // namespace
+
+void merge(room_effects& into, room_effects&& from) {
+  for (auto& r : from.replies) into.replies.push_back(std::move(r));
+  for (auto& pid : from.need_briefing) into.need_briefing.push_back(std::move(pid));
+  for (auto& pid : from.staff_changed) into.staff_changed.push_back(std::move(pid));
+  into.state_changed |= from.state_changed;
+  into.closed |= from.closed;
+  into.revealed |= from.revealed;
+  into.forfeited |= from.forfeited;
+}
 
 bool is_staff(v1::Role role) {
   return role == v1::ROLE_INTERVIEWER || role == v1::ROLE_OBSERVER || role == v1::ROLE_COACH;

@@ -235,11 +235,7 @@ void room_host::persist_submission(room_effects& fx, const std::string& particip
                                     "your scorecard could not be saved; nothing was submitted, try again"));
     return;
   }
-  auto committed = core_.commit_submit(participant_id, card, fx.persist_request_id, now);
-  for (auto& r : committed.replies) fx.replies.push_back(std::move(r));
-  fx.state_changed |= committed.state_changed;
-  for (auto& pid : committed.staff_changed) fx.staff_changed.push_back(std::move(pid));
-  fx.revealed |= committed.revealed;
+  merge(fx, core_.commit_submit(participant_id, card, fx.persist_request_id, now));
 }
 
 // Scoring closed: the round's record goes to the store (readable with the

@@ -60,6 +60,9 @@ struct room_effects {
   uint32_t persist_request_id = 0;
 };
 
+// Folds the effects of a second step into the first's.
+void merge(room_effects& into, room_effects&& from);
+
 // The fan-out of one state change. Candidates get one shared RoomState
 // (serialised once); each staff member gets their own StaffRoomState
 // because notes differ per rater.
