@@ -25,9 +25,7 @@ class frame_queue {
   void pop_front() {
     items_[head_++].reset();
     if (empty()) {
-      release_if_large();
-      items_.clear();
-      head_ = 0;
+      reset();
     } else if (head_ >= compact_after && head_ * 2 >= items_.size()) {
       // A queue that never drains (a steady stream to a slow reader) would
       // otherwise keep its spent slots forever.
@@ -38,20 +36,21 @@ class frame_queue {
 
   void pop_back() {
     items_.pop_back();
-    if (empty()) {
-      items_.clear();
-      head_ = 0;
-    }
+    if (empty()) reset();
   }
 
   size_t capacity() const { return items_.capacity(); }
 
  private:
   static constexpr size_t compact_after = 32;
-  // Back to nothing once a burst has passed; a few slots are kept, as the
-  // next frame (a tick) is never far away.
-  void release_if_large() {
-    if (items_.capacity() > 4) std::vector<frame>().swap(items_);
+  // Emptied: back to nothing once a burst has passed; a few slots are
+  // kept, as the next frame (a tick) is never far away.
+  void reset() {
+    if (items_.capacity() > 4)
+      std::vector<frame>().swap(items_);
+    else
+      items_.clear();
+    head_ = 0;
   }
 
   std::vector<frame> items_;
