@@ -1014,13 +1014,20 @@ std::vector<std::string> room::note_readers(const participant& author) const {
   return out;
 }
 
+bool room::revealed() const {
+  // The stage first: the log only needs scanning once scoring is over.
+  if (stage_ != v1::ROOM_STAGE_REVEALED && stage_ != v1::ROOM_STAGE_CLOSED) return false;
+  // This round's events only: a coaching session's log goes on across rounds.
+  for (auto it = events_.rbegin(); it != events_.rend() && !it->has_round_started(); ++it)
+    if (it->has_revealed()) return true;
+  return false;
+}
+
 room_views room::build_views(int64_t now_ms, const std::vector<std::string>* only) const {
   room_views v;
   v.candidate_view = public_state(now_ms);
   const auto expected = expected_raters();
-  // The stage first: the log only needs scanning once scoring is over.
-  const bool revealed = (stage_ == v1::ROOM_STAGE_REVEALED || stage_ == v1::ROOM_STAGE_CLOSED) &&
-                        std::any_of(events_.begin(), events_.end(), [](const auto& e) { return e.has_revealed(); });
+  const bool revealed = this->revealed();
   const auto cards = revealed ? submitted_cards() : std::vector<v1::Scorecard>{};
   v1::Aggregation aggregation;
   if (revealed) {

@@ -58,7 +58,22 @@ bool hub::allow_ip_message(const std::string& ip) {
 
 void hub::register_resume(const std::string& token_hash, resume_entry e) {
   std::lock_guard lock(mutex_);
+  if (!e.sibling.empty()) {
+    auto twin = e;
+    twin.sibling = token_hash;
+    resume_[e.sibling] = std::move(twin);
+  }
   resume_[token_hash] = std::move(e);
+}
+
+template <typename Fn>
+void hub::for_entry_and_sibling(const std::string& token_hash, Fn&& fn) {
+  const auto it = resume_.find(token_hash);
+  if (it == resume_.end()) return;
+  const auto sibling = it->second.sibling;
+  fn(it);
+  if (sibling.empty()) return;
+  if (const auto twin = resume_.find(sibling); twin != resume_.end() && twin->second.sibling == token_hash) fn(twin);
 }
 
 void hub::hold_resume(const std::string& token_hash, std::weak_ptr<room_host> room, int64_t expires_ms,
@@ -69,16 +84,16 @@ void hub::hold_resume(const std::string& token_hash, std::weak_ptr<room_host> ro
     std::erase_if(resume_, [&](const auto& kv) { return kv.second.expires_ms && kv.second.expires_ms <= now_ms; });
     next_sweep_ms_ = now_ms + 10'000;
   }
-  const auto it = resume_.find(token_hash);
-  if (it == resume_.end()) return;
-  it->second.live.reset();
-  it->second.room = std::move(room);
-  it->second.expires_ms = expires_ms;
+  for_entry_and_sibling(token_hash, [&](auto it) {
+    it->second.live.reset();
+    it->second.room = room;
+    it->second.expires_ms = expires_ms;
+  });
 }
 
 void hub::update_resume_room(const std::string& token_hash, std::weak_ptr<room_host> room) {
   std::lock_guard lock(mutex_);
-  if (const auto it = resume_.find(token_hash); it != resume_.end()) it->second.room = std::move(room);
+  for_entry_and_sibling(token_hash, [&](auto it) { it->second.room = room; });
 }
 
 void hub::rekey(const std::string& from, const std::string& to, const std::weak_ptr<websocket_session>& s) {
@@ -89,23 +104,30 @@ void hub::rekey(const std::string& from, const std::string& to, const std::weak_
 
 void hub::drop_resume(const std::string& token_hash) {
   std::lock_guard lock(mutex_);
-  resume_.erase(token_hash);
+  std::vector<std::unordered_map<std::string, resume_entry>::iterator> gone;
+  for_entry_and_sibling(token_hash, [&](auto it) { gone.push_back(it); });
+  for (auto it : gone) resume_.erase(it);
 }
 
 std::optional<hub::resume_entry> hub::take_resume(const std::string& token_hash, int64_t now_ms) {
   std::lock_guard lock(mutex_);
-  const auto it = resume_.find(token_hash);
-  if (it == resume_.end()) return std::nullopt;
-  auto e = std::move(it->second);
-  resume_.erase(it);
-  if (e.expires_ms == 0 ? e.live.expired() : e.expires_ms <= now_ms) return std::nullopt;
-  return e;
+  std::optional<resume_entry> taken;
+  std::vector<std::unordered_map<std::string, resume_entry>::iterator> gone;
+  for_entry_and_sibling(token_hash, [&](auto it) {
+    if (!taken) taken = it->second;  // the entry itself comes first
+    gone.push_back(it);
+  });
+  for (auto it : gone) resume_.erase(it);
+  if (!taken || (taken->expires_ms != 0 && taken->expires_ms <= now_ms)) return std::nullopt;
+  return taken;
 }
 
 size_t hub::held_resumes(int64_t now_ms) const {
   std::lock_guard lock(mutex_);
-  return static_cast<size_t>(
-      std::count_if(resume_.begin(), resume_.end(), [&](const auto& kv) { return kv.second.expires_ms > now_ms; }));
+  // A pair of sibling tokens holds one seat: counted once.
+  return static_cast<size_t>(std::count_if(resume_.begin(), resume_.end(), [&](const auto& kv) {
+    return kv.second.expires_ms > now_ms && (kv.second.sibling.empty() || kv.first < kv.second.sibling);
+  }));
 }
 
 std::shared_ptr<const scenario_library> hub::scenarios() const {

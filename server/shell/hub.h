@@ -62,14 +62,23 @@ class hub {
     std::weak_ptr<websocket_session> live;
     std::weak_ptr<room_host> room;
     int64_t expires_ms = 0;  // 0 while the session is live
+    // A resumed session's client may never have received the Welcome with
+    // its new token (the connection or the server died first), so the token
+    // it resumed with stays valid beside the new one. Each names the other;
+    // whichever is used next retires both.
+    std::string sibling;
   };
+  // Registers e under token_hash, and under e.sibling too when set.
   void register_resume(const std::string& token_hash, resume_entry e);
+  // These three act on the entry and its sibling.
   void hold_resume(const std::string& token_hash, std::weak_ptr<room_host> room, int64_t expires_ms, int64_t now_ms);
   void drop_resume(const std::string& token_hash);
   void update_resume_room(const std::string& token_hash, std::weak_ptr<room_host> room);
   // A resumed session takes over id `to` from its provisional id `from`.
   void rekey(const std::string& from, const std::string& to, const std::weak_ptr<websocket_session>& s);
-  // Takes (removes) the entry if it is live or its window is open.
+  // Takes (removes) the entry and its sibling, unless its window has
+  // closed. A live entry is taken even when its session is already being
+  // destroyed: that session's hold on the seat is moments away.
   std::optional<resume_entry> take_resume(const std::string& token_hash, int64_t now_ms);
   // Dropped sessions whose window is still open.
   size_t held_resumes(int64_t now_ms) const;
@@ -113,6 +122,9 @@ class hub {
   };
   std::unordered_map<std::string, ip_state> per_ip_;
   std::unordered_map<std::string, resume_entry> resume_;
+  // fn(iterator) for token_hash's entry, then for its sibling's; under mutex_.
+  template <typename Fn>
+  void for_entry_and_sibling(const std::string& token_hash, Fn&& fn);
   int64_t next_sweep_ms_ = 0;
 };
 

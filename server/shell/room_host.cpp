@@ -62,6 +62,11 @@ void room_host::start_recovered(int64_t down_since_ms) {
   net::post(strand_, [self = shared_from_this(), down_since_ms] {
     const auto now = now_ms();
     auto fx = self->core_.recover(down_since_ms, now);
+    // Killed between logging the reveal and storing its record: store it now.
+    if (self->core_.revealed() && self->db_ && !self->db_->debrief(self->core_.debrief_id())) {
+      spdlog::warn("[room {}] debrief {} missing after the restart; writing it", self->id_, self->core_.debrief_id());
+      self->write_debrief(now);
+    }
     // Each participant's old session may take its seat back (a resume
     // token from the store; a second device of theirs joins again by code).
     const auto views = self->core_.views(now);
@@ -141,6 +146,9 @@ void room_host::attach(const std::shared_ptr<websocket_session>& s, const std::s
   j->set_participant_id(pid);
   s->deliver_from_room(joined);
   s->deliver_from_room(briefing_message(pid));
+  // A candidate back after the reveal missed the push of their debrief.
+  if (core_.revealed() && !is_staff(core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED)))
+    s->deliver_from_room(candidate_debrief_message());
   auto fx = core_.reconnect(pid, now);
   fx.state_changed = true;  // the new connection needs the state even if nobody else does
   apply(fx, {}, now);
@@ -238,9 +246,10 @@ void room_host::persist_submission(room_effects& fx, const std::string& particip
   merge(fx, core_.commit_submit(participant_id, card, fx.persist_request_id, now));
 }
 
-// Scoring closed: the round's record goes to the store (readable with the
-// room's codes), and each candidate gets their debrief.
-void room_host::write_debrief(int64_t now, const std::vector<std::string>& candidates) {
+// Scoring closed: the round's record goes to the store, readable with the
+// room's codes. Called before anything about the reveal is sent, and again
+// by a recovered room whose record a crash cut off.
+void room_host::write_debrief(int64_t now) {
   const auto debrief_id = core_.debrief_id();
   const auto record = core_.debrief_record(debrief_id, type_, now);
   std::string err;
@@ -248,9 +257,12 @@ void room_host::write_debrief(int64_t now, const std::vector<std::string>& candi
     spdlog::error("[room {}] debrief {} not saved: {}", id_, debrief_id, err);
   else
     spdlog::info("[room {}] debrief {} written", id_, debrief_id);
+}
+
+v1::ServerMessage room_host::candidate_debrief_message() const {
   v1::ServerMessage m;
-  *m.mutable_candidate_debrief() = core_.candidate_debrief(debrief_id);
-  broadcast(m, candidates);
+  *m.mutable_candidate_debrief() = core_.candidate_debrief(core_.debrief_id());
+  return m;
 }
 
 void room_host::next_round(std::shared_ptr<websocket_session> session, std::shared_ptr<const v1::Scenario> scenario,
@@ -281,10 +293,12 @@ void room_host::inspect(std::function<void(const room&)> fn) {
   net::post(strand_, [self = shared_from_this(), fn = std::move(fn)] { fn(self->core_); });
 }
 
-void room_host::shutdown() {
-  net::post(strand_, [self = shared_from_this()] {
+void room_host::shutdown(std::function<void()> done) {
+  net::post(strand_, [self = shared_from_this(), done = std::move(done)] {
+    self->persist_events();  // a write that failed earlier gets its last try
     self->disposed_ = true;
     self->timer_.cancel();
+    done();
   });
 }
 
@@ -320,6 +334,7 @@ v1::ServerMessage room_host::briefing_message(const std::string& pid) const {
 
 void room_host::apply(const room_effects& fx, const std::string& requester, int64_t now) {
   persist_events();
+  if (fx.revealed) write_debrief(now);
   // Replies go to the connection that asked, not to the participant's
   // other devices: a request id means nothing to them.
   if (const auto it = conns_.find(requester); it != conns_.end())
@@ -334,7 +349,7 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
   const bool everyone = fx.state_changed || fx.revealed;
   if (everyone || !fx.staff_changed.empty()) {
     auto views = everyone ? core_.views(now) : core_.staff_views(now, fx.staff_changed);
-    if (fx.revealed) write_debrief(now, views.candidate_ids);
+    if (fx.revealed) broadcast(candidate_debrief_message(), views.candidate_ids);
     if (!views.candidate_ids.empty()) {
       v1::ServerMessage candidates;
       candidates.mutable_room_state()->Swap(&views.candidate_view);

@@ -59,7 +59,10 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void handle(std::shared_ptr<websocket_session> s, v1::ClientMessage m);
   void next_round(std::shared_ptr<websocket_session> s, std::shared_ptr<const v1::Scenario> scenario,
                   uint32_t request_id);
-  void shutdown();  // cancels the timer; the server is stopping
+  // The server is stopping: after what the strand already holds, the timer
+  // is cancelled, the room left open in the store for the next start, and
+  // `done` called (on the strand).
+  void shutdown(std::function<void()> done);
 
   // Set before anyone joins: whoever holds one may read the debriefs.
   // SHA-256 hashes of the codes (a recovered room knows no more).
@@ -84,7 +87,8 @@ class room_host : public std::enable_shared_from_this<room_host> {
   v1::ServerMessage briefing_message(const std::string& pid) const;
   bool has_connection(const std::string& pid) const;
   void persist_submission(room_effects& fx, const std::string& participant_id, int64_t now);
-  void write_debrief(int64_t now, const std::vector<std::string>& candidates);
+  void write_debrief(int64_t now);
+  v1::ServerMessage candidate_debrief_message() const;
   void persist_events();
   void close_in_store();
 

@@ -1,5 +1,9 @@
 #include "mockloop/shell/server.h"
 
+#include <malloc.h>
+
+#include <atomic>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -87,8 +91,14 @@ struct server::impl {
         if (!db.close_room(row.room_id, &err)) spdlog::error("[room {}] {}", row.room_id, err);
         continue;
       }
-      for (const auto& [hash, session_id] : db.resume_tokens(row.room_id))
-        hub_->register_resume(hash, hub::resume_entry{session_id, {}, host, now + grace_ms});
+      // A session resumed since its last use of a token has two: the one
+      // it resumed with and the one its Welcome carried. They are siblings.
+      std::map<std::string, std::vector<std::string>> tokens;  // by session id
+      for (auto& [hash, session_id] : db.resume_tokens(row.room_id)) tokens[session_id].push_back(std::move(hash));
+      for (auto& [session_id, hashes] : tokens)
+        for (size_t i = 0; i < hashes.size(); i += 2)
+          hub_->register_resume(hashes[i], hub::resume_entry{session_id, {}, host, now + grace_ms,
+                                                             i + 1 < hashes.size() ? hashes[i + 1] : std::string()});
       host->start_recovered(row.down_since_ms);  // the room also counts up to its last event
       ++recovered;
     }
@@ -101,10 +111,28 @@ struct server::impl {
   void heartbeat() {
     std::string err;
     if (!hub_->db->set_heartbeat(monotonic_unix_ms(), &err)) spdlog::warn("heartbeat not stored: {}", err);
+    release_memory_when_idle();
     heartbeat_timer_.expires_after(std::chrono::seconds(1));
     heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec && !hub_->shutting_down()) heartbeat();
     });
+  }
+
+  // Once nobody is connected and no room is open, the memory a busy spell
+  // left in malloc's free lists and SQLite's page cache goes back to the
+  // system: a server that has emptied should look like one that just started
+  // (docs/load.md, "After the load"). Once per idle spell, on the heartbeat.
+  void release_memory_when_idle() {
+    const bool idle = hub_->session_count() == 0 && hub_->rooms && hub_->rooms->size() == 0;
+    if (!idle) {
+      released_while_idle_ = false;
+      return;
+    }
+    if (released_while_idle_) return;
+    released_while_idle_ = true;
+    hub_->db->release_memory();
+    ::malloc_trim(0);
+    spdlog::debug("idle: SQLite's cache released, the heap trimmed");
   }
 
   void wait_for_reload() {
@@ -131,13 +159,14 @@ struct server::impl {
       signals_.cancel();
       reload_signal_.cancel();
       net::post(heartbeat_timer_.get_executor(), [this] { heartbeat_timer_.cancel(); });
-      // A clean stop ends the rooms, as it always has: they are not rebuilt
-      // at the next start (recovery is for crashes; docs/rooms.md).
+      // Rooms stay open in the store: the next start rebuilds them and their
+      // clients resume, so a restart for an upgrade ends no interview
+      // (docs/rooms.md). Each room first finishes what its strand holds (a
+      // submission being made durable, a debrief being written).
       if (hub_->rooms)
         for (auto& r : hub_->rooms->rooms()) {
-          std::string err;
-          if (!hub_->db->close_room(r->id(), &err)) spdlog::warn("[room {}] {}", r->id(), err);
-          r->shutdown();
+          rooms_draining_.fetch_add(1);
+          r->shutdown([this] { rooms_draining_.fetch_sub(1); });
         }
       hub_->matching->stop();
       // Fan out outside the registry's lock.
@@ -148,8 +177,13 @@ struct server::impl {
   }
 
   void wait_for_drain() {
-    if (hub_->session_count() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
-      spdlog::info("stopped ({} sessions left unclosed)", hub_->session_count());
+    const bool drained = hub_->session_count() == 0 && rooms_draining_.load() == 0;
+    if (drained || std::chrono::steady_clock::now() >= drain_deadline_) {
+      // The downtime the rooms will not count starts here.
+      std::string err;
+      if (!hub_->db->set_heartbeat(monotonic_unix_ms(), &err)) spdlog::warn("last heartbeat not stored: {}", err);
+      spdlog::info("stopped ({} sessions left unclosed, {} rooms still busy)", hub_->session_count(),
+                   rooms_draining_.load());
       ioc_.stop();
       return;
     }
@@ -167,6 +201,8 @@ struct server::impl {
   net::steady_timer drain_timer_;
   net::steady_timer heartbeat_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
+  std::atomic<size_t> rooms_draining_{0};
+  bool released_while_idle_ = false;  // on the heartbeat's strand  // rooms whose strand has not reached its shutdown yet
   std::shared_ptr<listener> listener_;
 };
 

@@ -862,6 +862,11 @@ std::vector<std::pair<std::string, std::string>> store::resume_tokens(const std:
   return out;
 }
 
+void store::release_memory() {
+  std::lock_guard lock(mutex_);
+  sqlite3_db_release_memory(db_);
+}
+
 bool store::set_heartbeat(int64_t ms, std::string* error) {
   std::lock_guard lock(mutex_);
   return run(

@@ -115,6 +115,9 @@ class store {
   bool save_debrief_hashed(const v1::DebriefRecord& record,
                            const std::vector<std::pair<std::string, v1::Role>>& access_hashes, std::string* error);
 
+  // Gives the connection's unused page cache back to the heap.
+  void release_memory();
+
   // Diagnostics: the file's PRAGMA user_version and journal_mode ("wal").
   int schema_version();
   std::string journal_mode();

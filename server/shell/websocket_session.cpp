@@ -210,10 +210,13 @@ std::shared_ptr<room_host> websocket_session::on_welcome(v1::Welcome& w) {
       hub_->rekey(id_, entry->session_id, weak_from_this());
       id_ = entry->session_id;
       room = entry->room.lock();
-      if (room && hub_->db) {
-        // The old token stops working here, durably too; set_room stores the new one.
+      // The token just used stays valid until the client shows it has the
+      // new one by using it (the Welcome carrying it may never arrive);
+      // the other one it had is retired here, durably too.
+      presented_hash_.assign(digest.begin(), digest.end());
+      if (!entry->sibling.empty() && hub_->db) {
         std::string err;
-        if (!hub_->db->drop_resume_token(std::string(digest.begin(), digest.end()), &err))
+        if (!hub_->db->drop_resume_token(entry->sibling, &err))
           spdlog::warn("[{}] old resume token not dropped from the store: {}", id_, err);
       }
       w.set_session_id(id_);
@@ -225,7 +228,7 @@ std::shared_ptr<room_host> websocket_session::on_welcome(v1::Welcome& w) {
   const auto token = random_hex(16);
   const auto digest = sha256(token);
   token_hash_.assign(digest.begin(), digest.end());
-  hub_->register_resume(token_hash_, hub::resume_entry{id_, weak_from_this(), room, 0});
+  hub_->register_resume(token_hash_, hub::resume_entry{id_, weak_from_this(), room, 0, presented_hash_});
   w.set_resume_token(token);
   return room;
 }
@@ -249,8 +252,10 @@ void websocket_session::set_room(std::shared_ptr<room_host> r) {
   // after a restart. Only sessions in rooms cost a write.
   if (hub_->db && (r || had_room)) {
     std::string err;
+    // The token resumed with is stored already; out of the room, both go.
     const bool ok = r ? hub_->db->save_resume_token(token_hash_, id_, r->id(), &err)
-                      : hub_->db->drop_resume_token(token_hash_, &err);
+                      : hub_->db->drop_resume_token(token_hash_, &err) &&
+                            (presented_hash_.empty() || hub_->db->drop_resume_token(presented_hash_, &err));
     if (!ok) spdlog::warn("[{}] resume token not stored: {}", id_, err);
   }
 }

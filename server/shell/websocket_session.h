@@ -84,6 +84,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   std::string ip_;
   const uint64_t serial_;
   std::string token_hash_;  // SHA-256 of the current resume token, once handshaken
+  std::string presented_hash_;  // SHA-256 of the token this session resumed with, if any
   std::atomic<bool> superseded_{false};
   protocol_session core_;
   // Holds one incoming message. Between messages it is released down to

@@ -525,6 +525,26 @@ v1::ClientMessage scorecard(uint32_t scoping, bool submit, const std::string& ev
 // Seated (interviewer, candidate, observer, coach) and past the last phase.
 // Who is sent a fresh view after a change: a note reaches its author and
 // the coach, nobody else, and the candidate cannot even tell it happened.
+// revealed() decides whether a returning candidate is sent their debrief
+// and whether a recovered room still owes its record: this round only.
+TEST_F(Room, RevealedSpeaksForThisRoundOnly) {
+  room_.join("co", "Coco", v1::ROLE_COACH, 1, t0);
+  room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  room_.join("ob", "Obi", v1::ROLE_OBSERVER, 1, t0);
+  room_.handle("co", control(v1::RoomControl::ACTION_START), t0);
+  room_.advance(t0 + 3000 * s);
+  ASSERT_EQ(room_.stage(), v1::ROOM_STAGE_SCORING);
+  EXPECT_FALSE(room_.revealed());
+  ASSERT_TRUE(acked(room_.handle("co", control(v1::RoomControl::ACTION_REVEAL), t0 + 3001 * s)));
+  EXPECT_TRUE(room_.revealed());
+  ASSERT_TRUE(acked(room_.next_round("co", nullptr, 3, t0 + 3002 * s)));
+  EXPECT_FALSE(room_.revealed()) << "round 2 has revealed nothing";
+  ASSERT_TRUE(acked(room_.handle("co", control(v1::RoomControl::ACTION_CLOSE), t0 + 3003 * s)));
+  ASSERT_EQ(room_.stage(), v1::ROOM_STAGE_CLOSED);
+  EXPECT_FALSE(room_.revealed()) << "closed without a reveal; round 1's reveal does not count";
+  EXPECT_EQ(room_.views(t0 + 3004 * s).staff_views.front().second.revealed_size(), 0);
+}
+
 TEST_F(Room, PrivateChangesReachOnlyTheStaffWhoCanSeeThem) {
   room_.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
   room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);

@@ -103,7 +103,14 @@ TEST_F(Reconnect, ADroppedCandidateResumesWithTheWholeState) {
   EXPECT_TRUE(note_reply->has_error());
   EXPECT_EQ(note_reply->error().code(), v1::ERROR_CODE_PERMISSION_DENIED);
 
-  // The old token is spent.
+  // The token resumed with is spent once its successor has been used.
+  const auto second_token = w->resume_token();
+  back.close();
+  client again(server_.options(encoding::json));
+  ASSERT_TRUE(again.connect());
+  auto w2 = again.hello("Cal", {}, second_token);
+  ASSERT_TRUE(w2);
+  EXPECT_TRUE(w2->resumed());
   client thief(server_.options(encoding::binary));
   ASSERT_TRUE(thief.connect());
   auto tw = thief.hello("Mallory", {}, ca_welcome_.resume_token());
@@ -111,6 +118,84 @@ TEST_F(Reconnect, ADroppedCandidateResumesWithTheWholeState) {
   EXPECT_FALSE(tw->resumed());
   EXPECT_NE(tw->session_id(), ca_welcome_.session_id());
   EXPECT_GE(server_.stats().resumes_refused.load(), 1u);
+}
+
+// The Welcome carrying the new token can be lost with the connection that
+// asked for it; the client still holds only the token it resumed with, and
+// that one must still open the seat. Whichever of the two is used next
+// retires the other.
+TEST_F(Reconnect, ATokenStaysValidUntilItsSuccessorIsUsed) {
+  seat_and_start();
+  ca_.reset();
+  std::string lost;
+  {
+    client back(server_.options(encoding::json));
+    ASSERT_TRUE(back.connect());
+    auto w = back.hello("Cal", {}, ca_welcome_.resume_token());
+    ASSERT_TRUE(w && w->resumed());
+    lost = w->resume_token();  // as if it never arrived: dropped with the socket
+  }
+  client again(server_.options(encoding::json));
+  ASSERT_TRUE(again.connect());
+  auto w = again.hello("Cal", {}, ca_welcome_.resume_token());
+  ASSERT_TRUE(w);
+  EXPECT_TRUE(w->resumed()) << "the token the client still holds";
+  EXPECT_EQ(w->session_id(), ca_welcome_.session_id());
+  auto joined = again.wait_for([](const auto& m) { return m.has_joined(); });
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(joined->joined().participant_id(), ca_pid_);
+
+  client late(server_.options(encoding::json));
+  ASSERT_TRUE(late.connect());
+  auto lw = late.hello("Cal", {}, lost);
+  ASSERT_TRUE(lw);
+  EXPECT_FALSE(lw->resumed()) << "the lost token was retired when its sibling was used";
+}
+
+// A client dropped and back at once: its old session may still be being
+// destroyed on another I/O thread, and the resume must not be refused for it.
+TEST_F(Reconnect, AResumeRightAfterADropIsNeverRefused) {
+  seat_and_start();
+  auto token = ca_welcome_.resume_token();
+  for (int i = 0; i < 40; ++i) {
+    ca_.reset();
+    ca_ = std::make_unique<client>(server_.options(encoding::json));
+    ASSERT_TRUE(ca_->connect());
+    auto w = ca_->hello("Cal", {}, token);
+    ASSERT_TRUE(w);
+    ASSERT_TRUE(w->resumed()) << "attempt " << i;
+    token = w->resume_token();
+    auto joined = ca_->wait_for([](const auto& m) { return m.has_joined(); });
+    ASSERT_TRUE(joined) << "attempt " << i;
+    EXPECT_EQ(joined->joined().participant_id(), ca_pid_);
+  }
+}
+
+// Back after the reveal, the candidate finds their debrief: it was pushed
+// while they were away.
+TEST_F(Reconnect, ACandidateBackAfterTheRevealGetsTheDebrief) {
+  seat_and_start();
+  ASSERT_TRUE(iv_->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());  // the briefing
+  auto brief = iv_->wait_for([](const auto& m) { return m.has_staff_room_state(); });
+  ASSERT_TRUE(brief);
+  ca_.reset();
+  ASSERT_TRUE(iv_->wait_for([&](const auto& m) { return connected_in(m, ca_pid_) == false; }));
+  // Skip to scoring, then reveal with nothing submitted.
+  for (int i = 0; i < 10; ++i) {
+    auto r = iv_->request(control(v1::RoomControl::ACTION_SKIP));
+    ASSERT_TRUE(r);
+    if (r->has_error()) break;  // no phase left
+  }
+  auto revealed = iv_->request(control(v1::RoomControl::ACTION_REVEAL));
+  ASSERT_TRUE(revealed && revealed->has_ack()) << (revealed ? revealed->DebugString() : "");
+
+  client back(server_.options(encoding::json));
+  ASSERT_TRUE(back.connect());
+  auto w = back.hello("Cal", {}, ca_welcome_.resume_token());
+  ASSERT_TRUE(w && w->resumed());
+  auto debrief = back.wait_for([](const auto& m) { return m.has_candidate_debrief(); });
+  ASSERT_TRUE(debrief) << "the debrief pushed at the reveal, again for the returning candidate";
+  EXPECT_FALSE(debrief->candidate_debrief().debrief_id().empty());
 }
 
 TEST_F(Reconnect, ASeatNotReclaimedInTimeIsReleased) {

@@ -202,7 +202,10 @@ TEST_F(Recovery, RoomsComeBackAfterSigkillWithTheirSeatsClockAndScorecards) {
   ASSERT_EQ(st2->staff_room_state().submitted_by_size(), 1);
   EXPECT_EQ(st2->staff_room_state().submitted_by(0), iv2.pid);
 
-  // A token used after the restart is spent: it does not resume twice.
+  // The token used after the restart is spent once its successor is used.
+  ca.c->close();
+  expect_resumed(ca, "Cal", v1::ROLE_CANDIDATE);
+  if (HasFatalFailure()) return;
   client again(options());
   ASSERT_TRUE(again.connect());
   auto w = again.hello("Mallory", {}, ca_token_before);
@@ -243,16 +246,78 @@ TEST_F(Recovery, ASecondCrashRecoversTheRecoveredRoom) {
     ASSERT_TRUE(w);
     EXPECT_FALSE(w->resumed());
   }
-  // A clean stop ends the rooms: nothing comes back after it.
+}
+
+// A clean stop (an upgrade, a host reboot) ends no interview: the rooms stay
+// open in the store, the next start rebuilds them, their clients resume.
+TEST_F(Recovery, ACleanStopKeepsTheRoomsForTheNextStart) {
+  auto proc = start();
+  ASSERT_NE(port_, 0) << proc->log();
+  seat iv, ca;
+  connect(iv, "Ivy");
+  auto created = iv.c->request(create_room("failed-canary-release"));
+  ASSERT_TRUE(created && created->has_room_created());
+  iv.pid = iv.welcome.session_id();
+  join_with(ca, "Cal", code_for(created->room_created(), v1::ROLE_CANDIDATE));
+  ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_START))->has_ack());
+  ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
+  ASSERT_TRUE(iv.c->request(note("BEFORE-THE-STOP"))->has_ack());
+
   proc->signal(SIGTERM);
-  ASSERT_EQ(proc->wait_exit(10s), 0);
+  auto closed = iv.c->wait_closed(5s);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->code, 1001);
+  ASSERT_EQ(proc->wait_exit(10s), 0) << proc->log();
   proc = start();
   ASSERT_NE(port_, 0) << proc->log();
+  EXPECT_NE(proc->log().find("recovered 1 rooms"), std::string::npos) << proc->log();
+
+  expect_resumed(iv, "Ivy", v1::ROLE_INTERVIEWER);
+  if (HasFatalFailure()) return;
+  auto st = iv.c->wait_for([](const auto& m) { return m.has_staff_room_state(); });
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->staff_room_state().room().clock().stage(), v1::ROOM_STAGE_INTERVIEW);
+  ASSERT_EQ(st->staff_room_state().notes_size(), 1);
+  EXPECT_EQ(st->staff_room_state().notes(0).text(), "BEFORE-THE-STOP");
+  expect_resumed(ca, "Cal", v1::ROLE_CANDIDATE);
+}
+
+// The server dies while a client resumes: the Welcome with the new token may
+// never have reached it. The token it resumed with still opens the seat
+// after the restart (and retires the one it never saw).
+TEST_F(Recovery, ACrashDuringAResumeKeepsTheTokenTheClientHolds) {
+  auto proc = start();
+  ASSERT_NE(port_, 0) << proc->log();
+  seat iv, ca;
+  connect(iv, "Ivy");
+  auto created = iv.c->request(create_room("failed-canary-release"));
+  ASSERT_TRUE(created && created->has_room_created());
+  iv.pid = iv.welcome.session_id();
+  join_with(ca, "Cal", code_for(created->room_created(), v1::ROLE_CANDIDATE));
+
+  const auto held = ca.welcome;  // what the client holds
+  std::string unseen;
+  {
+    seat again;
+    connect(again, "Cal", held.resume_token());
+    ASSERT_TRUE(again.welcome.resumed());
+    unseen = again.welcome.resume_token();
+    // Stored by the time the resumed session has its room back.
+    ASSERT_TRUE(again.c->wait_for([](const auto& m) { return m.has_room_state(); }));
+  }
+  proc->signal(SIGKILL);
+  ASSERT_EQ(proc->wait_exit(10s), 128 + SIGKILL);
+  proc = start();
+  ASSERT_NE(port_, 0) << proc->log();
+
+  ca.welcome = held;
+  expect_resumed(ca, "Cal", v1::ROLE_CANDIDATE);
+  if (HasFatalFailure()) return;
   client late(options());
   ASSERT_TRUE(late.connect());
-  auto w = late.hello("Ivy", {}, iv.welcome.resume_token());
+  auto w = late.hello("Cal", {}, unseen);
   ASSERT_TRUE(w);
-  EXPECT_FALSE(w->resumed());
+  EXPECT_FALSE(w->resumed()) << "retired when its sibling was used";
 }
 
 // Two servers on one data directory (the tests' shared one, say): the

@@ -1,5 +1,10 @@
 #include "test_server.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,7 +22,13 @@ test_server::test_server(const std::function<void(server_config&)>& tweak) {
   config_.port = 0;
   config_.threads = 2;
   config_.web_root = std::string(MOCKLOOP_SOURCE_DIR) + "/client/web";
-  config_.data_dir = ::testing::TempDir() + "mockloop-test-data";
+  // A store of its own: rooms left open by one test's server (a clean stop
+  // keeps them for the next start) must not come back in the next test's.
+  static std::atomic<int> instances{0};
+  own_data_dir_ = ::testing::TempDir() + "mockloop-test-data-" + std::to_string(::getpid()) + "-" +
+                  std::to_string(instances.fetch_add(1));
+  std::filesystem::remove_all(own_data_dir_);
+  config_.data_dir = own_data_dir_;
   // Every test client comes from 127.0.0.1: per-address message limits are
   // off unless a test is about them.
   config_.messages_per_second_per_ip = 0;
@@ -32,6 +43,9 @@ test_server::~test_server() {
     server_->shutdown();
     thread_.join();
   }
+  server_.reset();
+  std::error_code ec;
+  if (config_.data_dir == own_data_dir_) std::filesystem::remove_all(own_data_dir_, ec);
 }
 
 void test_server::join() {

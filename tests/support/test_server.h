@@ -31,6 +31,7 @@ class test_server {
 
  private:
   server_config config_;
+  std::string own_data_dir_;  // removed at the end unless a tweak chose another
   std::unique_ptr<server> server_;
   std::thread thread_;
 };

@@ -133,6 +133,8 @@ class room {
   v1::DebriefRecord debrief_record(const std::string& debrief_id, v1::SessionType type, int64_t now_ms) const;
   v1::CandidateDebrief candidate_debrief(const std::string& debrief_id) const;
   uint32_t round() const { return round_; }
+  // This round's scorecards have been revealed (and its record is due).
+  bool revealed() const;
   // The id this round's debrief record is stored under.
   std::string debrief_id() const { return id_ + "-" + std::to_string(round_); }
 
