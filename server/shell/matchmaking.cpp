@@ -45,10 +45,15 @@ void matchmaking::start() {
   net::post(strand_, [self = shared_from_this()] { self->do_pass(); });
 }
 
-void matchmaking::stop() {
-  net::post(strand_, [self = shared_from_this()] {
+void matchmaking::stop(std::function<void()> then) {
+  net::post(strand_, [self = shared_from_this(), then = std::move(then)] {
     self->stopped_ = true;
     self->timer_.cancel();
+    v1::ServerMessage m;
+    m.mutable_ticket_expired()->set_reason("the server is restarting; queue again once it is back");
+    for (const auto& [user, w] : self->waiting_)
+      if (auto s = w.session.lock()) s->deliver_from_room(m);
+    then();  // after the notices: the sessions' closes queue behind them
   });
 }
 

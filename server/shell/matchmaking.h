@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -27,7 +28,9 @@ class matchmaking : public std::enable_shared_from_this<matchmaking> {
   matchmaking(boost::asio::any_io_executor strand, std::shared_ptr<hub> h);
 
   void start();
-  void stop();
+  // The server is stopping: every waiting ticket is told it was dropped
+  // (the queue lives in memory), then `then` runs, on the queue's strand.
+  void stop(std::function<void()> then);
 
   // All thread-safe (posted to the strand).
   void enqueue(std::shared_ptr<websocket_session> s, std::string user_id, std::string name, v1::Enqueue req,

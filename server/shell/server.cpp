@@ -168,11 +168,12 @@ struct server::impl {
           rooms_draining_.fetch_add(1);
           r->shutdown([this] { rooms_draining_.fetch_sub(1); });
         }
-      hub_->matching->stop();
-      // Fan out outside the registry's lock.
-      for (auto& s : hub_->sessions()) s->close_going_away();
       drain_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(hub_->config().shutdown_grace_ms);
-      wait_for_drain();
+      hub_->matching->stop([this] {
+        // Fan out outside the registry's lock.
+        for (auto& s : hub_->sessions()) s->close_going_away();
+        net::post(ioc_, [this] { wait_for_drain(); });
+      });
     });
   }
 

@@ -10,15 +10,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-v1::ClientMessage enqueue(std::vector<v1::RoundType> rounds, v1::Level level = v1::LEVEL_L5,
-                          std::string language = "en") {
-  v1::ClientMessage m;
-  for (auto r : rounds) m.mutable_enqueue()->add_rounds(r);
-  m.mutable_enqueue()->set_level(level);
-  m.mutable_enqueue()->set_language(language);
-  return m;
-}
-
 v1::ClientMessage cancel() {
   v1::ClientMessage m;
   m.mutable_cancel_ticket();

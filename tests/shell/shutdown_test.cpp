@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "requests.h"
 #include "server_process.h"
 #include "test_server.h"
 
@@ -50,6 +51,28 @@ TEST_P(Shutdown, ClosesEveryClientWithGoingAwayAndExitsZero) {
 
   client late(on_port(port, encoding::json));
   EXPECT_FALSE(late.connect()) << "no longer accepting";
+}
+
+// The queue lives in memory: a waiting client is told its ticket is gone
+// before the server closes the connection.
+TEST(ShutdownQueue, AWaitingTicketIsToldItWasDropped) {
+  server_process proc({"--port", "0", "--data-dir", ::testing::TempDir() + "mockloop-shutdown-queue-data"});
+  const auto port = proc.wait_for_port();
+  ASSERT_NE(port, 0) << proc.log();
+  client c(on_port(port, encoding::json));
+  ASSERT_TRUE(c.connect());
+  ASSERT_TRUE(c.hello("Q"));
+  auto queued = c.request(enqueue({v1::ROUND_TYPE_SYSTEM_DESIGN}));
+  ASSERT_TRUE(queued && queued->has_queue_status());
+
+  proc.signal(SIGTERM);
+  auto notice = c.wait_for([](const auto& m) { return m.has_ticket_expired(); });
+  ASSERT_TRUE(notice) << notice.error().message << "\n" << proc.log();
+  EXPECT_NE(notice->ticket_expired().reason().find("restarting"), std::string::npos);
+  auto closed = c.wait_closed(5s);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->code, 1001);
+  EXPECT_EQ(proc.wait_exit(10s), 0) << proc.log();
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, Shutdown, ::testing::Values(SIGTERM, SIGINT),

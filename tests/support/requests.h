@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "mockloop/v1/wire.pb.h"
 
@@ -11,6 +12,15 @@ namespace mockloop::testing {
 inline v1::ClientMessage ping(std::string payload = "hi") {
   v1::ClientMessage m;
   m.mutable_ping()->set_payload(std::move(payload));
+  return m;
+}
+
+inline v1::ClientMessage enqueue(std::vector<v1::RoundType> rounds, v1::Level level = v1::LEVEL_L5,
+                                 std::string language = "en") {
+  v1::ClientMessage m;
+  for (auto r : rounds) m.mutable_enqueue()->add_rounds(r);
+  m.mutable_enqueue()->set_level(level);
+  m.mutable_enqueue()->set_language(std::move(language));
   return m;
 }
 
