@@ -73,6 +73,9 @@ class server_process {
 
   void signal(int sig) const { ::kill(pid_, sig); }
 
+  // The child's process id (for /proc/<pid>/status and the like).
+  pid_t pid() const { return pid_; }
+
   // Exit status, or -1 if it has not exited within `limit`.
   int wait_exit(std::chrono::milliseconds limit) {
     int status = 0;
