@@ -26,6 +26,7 @@ class room_host;
 class room_directory;
 class matchmaking;
 class store;
+class store_writer;
 
 class hub {
  public:
@@ -98,6 +99,7 @@ class hub {
   std::shared_ptr<room_directory> rooms;
   std::shared_ptr<mockloop::matchmaking> matching;
   std::shared_ptr<store> db;  // SQLite: scorecards, debriefs
+  std::shared_ptr<store_writer> writer;  // db's writes off the I/O threads, group-committed
 
   bool shutting_down() const { return shutting_down_.load(); }
   // True for the one caller that starts the shutdown.

@@ -31,7 +31,7 @@ room_directory::created room_directory::create(std::shared_ptr<const v1::Scenari
   const auto id = random_hex(8);
   const auto& sc = *scenario;
   out.host = std::make_shared<room_host>(boost::asio::make_strand(io_), weak_from_this(), id, scenario,
-                                         settings_for(type), db_, type);
+                                         settings_for(type), db_, writer_, type);
   std::vector<std::pair<std::string, v1::Role>> hashes;
   for (auto role : {v1::ROLE_CANDIDATE, v1::ROLE_INTERVIEWER, v1::ROLE_OBSERVER, v1::ROLE_COACH}) {
     auto& c = out.codes.emplace_back();
@@ -68,7 +68,8 @@ std::shared_ptr<room_host> room_directory::adopt(const std::string& room_id, v1:
                                                  std::vector<std::pair<std::string, v1::Role>> code_hashes) {
   auto core = room::rebuild(room_id, settings_for(type), history);
   if (!core) return nullptr;
-  auto host = std::make_shared<room_host>(boost::asio::make_strand(io_), weak_from_this(), std::move(*core), db_, type);
+  auto host = std::make_shared<room_host>(boost::asio::make_strand(io_), weak_from_this(), std::move(*core), db_,
+                                          writer_, type);
   host->set_access_codes(code_hashes);
   std::lock_guard lock(mutex_);
   rooms_.emplace(room_id, host);

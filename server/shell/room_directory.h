@@ -18,12 +18,17 @@ namespace mockloop {
 class room_host;
 class committee_host;
 class store;
+class store_writer;
 
 class room_directory : public std::enable_shared_from_this<room_directory> {
  public:
   room_directory(boost::asio::any_io_executor io, room_settings settings, std::shared_ptr<store> db,
-                 uint32_t max_per_creator)
-      : io_(std::move(io)), settings_(settings), db_(std::move(db)), max_per_creator_(max_per_creator) {}
+                 std::shared_ptr<store_writer> writer, uint32_t max_per_creator)
+      : io_(std::move(io)),
+        settings_(settings),
+        db_(std::move(db)),
+        writer_(std::move(writer)),
+        max_per_creator_(max_per_creator) {}
 
   struct created {
     std::shared_ptr<room_host> host;
@@ -66,6 +71,7 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
   boost::asio::any_io_executor io_;
   room_settings settings_;
   std::shared_ptr<store> db_;
+  std::shared_ptr<store_writer> writer_;  // the rooms' writes, off the I/O threads
   void forget_creator(const std::string& id);
   room_settings settings_for(v1::SessionType type) const;
 

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "room_directory.h"
 #include "store.h"
+#include "store_writer.h"
 #include "websocket_session.h"
 
 namespace mockloop {
@@ -38,31 +39,34 @@ class encoded_once {
 
 room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
                      std::shared_ptr<const v1::Scenario> scenario, room_settings settings, std::shared_ptr<store> db,
-                     v1::SessionType type)
+                     std::shared_ptr<store_writer> writer, v1::SessionType type)
     : strand_(std::move(strand)),
       directory_(std::move(directory)),
       id_(id),
       core_(std::move(id), std::move(scenario), settings, now_ms()),
       timer_(strand_),
       db_(std::move(db)),
+      writer_(std::move(writer)),
       type_(type) {}
 
 room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> directory, room rebuilt,
-                     std::shared_ptr<store> db, v1::SessionType type)
+                     std::shared_ptr<store> db, std::shared_ptr<store_writer> writer, v1::SessionType type)
     : strand_(std::move(strand)),
       directory_(std::move(directory)),
       id_(rebuilt.id()),
       core_(std::move(rebuilt)),
       timer_(strand_),
       db_(std::move(db)),
+      writer_(std::move(writer)),
       type_(type),
-      persisted_events_(core_.events().size()) {}
+      durable_events_(core_.events().size()) {}
 
 void room_host::start_recovered(int64_t down_since_ms) {
   net::post(strand_, [self = shared_from_this(), down_since_ms] {
     const auto now = now_ms();
     auto fx = self->core_.recover(down_since_ms, now);
-    // Killed between logging the reveal and storing its record: store it now.
+    // Killed between logging the reveal and storing its record: store it
+    // now, with the recovered event.
     if (self->core_.revealed() && self->db_ && !self->db_->debrief(self->core_.debrief_id())) {
       spdlog::warn("[room {}] debrief {} missing after the restart; writing it", self->id_, self->core_.debrief_id());
       self->write_debrief(now);
@@ -78,25 +82,73 @@ void room_host::start_recovered(int64_t down_since_ms) {
 }
 
 // The core's new log entries go to the store before anything they caused
-// is sent: what a client was told survives a crash. A failed write is
-// logged and retried with the next change; the room goes on meanwhile.
-void room_host::persist_events() {
+// is sent (emit() holds it): what a client was told survives a crash. The
+// write runs on the store's writer thread, grouped with other rooms'; the
+// room goes on taking requests meanwhile, and their frames queue behind.
+void room_host::flush_writes() {
   const auto& events = core_.events();
-  if (persisted_events_ >= events.size()) return;
-  std::string err;
-  if (db_ && !db_->append_events(id_, std::span(events).subspan(persisted_events_), &err)) {
-    spdlog::error("[room {}] events {}..{} not stored: {}", id_, persisted_events_ + 1, events.size(), err);
+  if (writing_ || (durable_events_ >= events.size() && due_writes_.empty())) return;
+  if (!writer_) {  // no store: nothing to wait for
+    durable_events_ = events.size();
+    due_writes_.clear();
     return;
   }
-  persisted_events_ = events.size();
+  std::vector<v1::RoomEvent> fresh(events.begin() + static_cast<std::ptrdiff_t>(durable_events_), events.end());
+  writing_ = true;
+  writer_->submit(
+      [id = id_, fresh = std::move(fresh), due = std::exchange(due_writes_, {})](store& db, std::string* error) {
+        for (const auto& write : due) {
+          std::string e;
+          if (!write(db, &e)) spdlog::error("[room {}] {}", id, e);  // each alone: the events still go
+        }
+        return db.append_events(id, fresh, error);
+      },
+      [self = shared_from_this(), upto = events.size()](bool ok, const std::string& error) mutable {
+        auto strand = self->strand_;
+        net::post(strand, [self = std::move(self), upto, ok, error] { self->on_written(upto, ok, error); });
+      });
+}
+
+// A failed write is logged, and what waited for it goes out all the same:
+// the room goes on, and the events are written again with the next change.
+void room_host::on_written(size_t upto, bool ok, const std::string& error) {
+  writing_ = false;
+  if (ok) durable_events_ = std::max(durable_events_, upto);
+  else spdlog::error("[room {}] events {}..{} not stored: {}", id_, durable_events_ + 1, upto, error);
+  while (!outbox_.empty() && outbox_.front().needs <= upto) {
+    const auto h = std::move(outbox_.front());
+    outbox_.pop_front();
+    if (auto s = h.to.lock()) h.message ? s->deliver_from_room(*h.message) : s->send(h.frame);
+  }
+  // Frames for events logged while this write was out wait for the next.
+  if (!outbox_.empty() || (ok && durable_events_ < core_.events().size())) flush_writes();
+  finish_shutdown_if_idle();
+}
+
+bool room_host::gate_open() const { return outbox_.empty() && durable_events_ >= core_.events().size(); }
+
+void room_host::emit(const std::shared_ptr<websocket_session>& s, std::shared_ptr<const std::string> frame) {
+  if (gate_open()) return s->send(std::move(frame));
+  outbox_.push_back(held{core_.events().size(), s, std::move(frame), nullptr});
+  flush_writes();  // a held frame always has a write coming for it
+}
+
+void room_host::emit(const std::shared_ptr<websocket_session>& s, const v1::ServerMessage& m) {
+  if (gate_open()) return s->deliver_from_room(m);
+  outbox_.push_back(held{core_.events().size(), s, nullptr, std::make_shared<const v1::ServerMessage>(m)});
+  flush_writes();
 }
 
 // Closed or gone: not to be rebuilt after a restart.
 void room_host::close_in_store() {
-  if (closed_in_store_ || !db_) return;
+  if (closed_in_store_) return;
   closed_in_store_ = true;
-  std::string err;
-  if (!db_->close_room(id_, &err)) spdlog::error("[room {}] not marked closed in the store: {}", id_, err);
+  due_writes_.push_back([id = id_](store& db, std::string* error) {
+    if (db.close_room(id, error)) return true;
+    *error = "not marked closed in the store: " + *error;
+    return false;
+  });
+  flush_writes();
 }
 
 void room_host::join(std::shared_ptr<websocket_session> s, std::string display_name, v1::Role role,
@@ -144,11 +196,11 @@ void room_host::attach(const std::shared_ptr<websocket_session>& s, const std::s
   j->set_room_id(id_);
   j->set_role(core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED));
   j->set_participant_id(pid);
-  s->deliver_from_room(joined);
-  s->deliver_from_room(briefing_message(pid));
+  emit(s, joined);
+  emit(s, briefing_message(pid));
   // A candidate back after the reveal missed the push of their debrief.
   if (core_.revealed() && !is_staff(core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED)))
-    s->deliver_from_room(candidate_debrief_message());
+    emit(s, candidate_debrief_message());
   auto fx = core_.reconnect(pid, now);
   fx.state_changed = true;  // the new connection needs the state even if nobody else does
   apply(fx, {}, now);
@@ -221,7 +273,7 @@ void room_host::handle(std::shared_ptr<websocket_session> session, v1::ClientMes
     const auto pid = p ? *p : sid;  // not a member: the core refuses it
     const auto now = now_ms();
     auto fx = self->core_.handle(pid, m, now);
-    if (fx.to_persist) self->persist_submission(fx, pid, now);
+    if (fx.to_persist) self->save_submission(fx, pid, sid);
     if (!p) {
       // Not (or no longer) a member: the refusal goes to this session.
       for (const auto& r : fx.replies) session->deliver_from_room(r);
@@ -232,31 +284,55 @@ void room_host::handle(std::shared_ptr<websocket_session> session, v1::ClientMes
 }
 
 // A submitted scorecard is acknowledged only once it is on disk; if the
-// store refuses it, the room is unchanged and the rater may try again.
-void room_host::persist_submission(room_effects& fx, const std::string& participant_id, int64_t now) {
-  const auto card = std::move(*fx.to_persist);
+// store refuses it, the room is unchanged and the rater may try again. The
+// room takes other requests while the card is being written.
+void room_host::save_submission(room_effects& fx, const std::string& participant_id, const std::string& session_id) {
+  auto card = std::move(*fx.to_persist);
   fx.to_persist.reset();
-  std::string err;
-  if (!db_ || !db_->save_scorecard(id_, core_.round(), card, &err)) {
-    spdlog::error("[room {}] scorecard of {} not saved: {}", id_, participant_id, err);
-    fx.replies.push_back(make_error(fx.persist_request_id, v1::ERROR_CODE_UNAVAILABLE,
+  const auto request_id = fx.persist_request_id;
+  ++cards_saving_;
+  if (!writer_) return on_card_saved(participant_id, session_id, card, request_id, false, "no store");
+  writer_->submit(
+      [id = id_, round = core_.round(), card](store& db, std::string* error) {
+        return db.save_scorecard(id, round, card, error);
+      },
+      [self = shared_from_this(), pid = participant_id, sid = session_id, card, request_id](
+          bool ok, const std::string& error) mutable {
+        auto strand = self->strand_;
+        net::post(strand, [self = std::move(self), pid = std::move(pid), sid = std::move(sid), card = std::move(card),
+                           request_id, ok, error] { self->on_card_saved(pid, sid, card, request_id, ok, error); });
+      });
+}
+
+void room_host::on_card_saved(const std::string& participant_id, const std::string& session_id,
+                              const v1::Scorecard& card, uint32_t request_id, bool ok, const std::string& error) {
+  --cards_saving_;
+  const auto now = now_ms();
+  room_effects fx;
+  if (ok) {
+    fx = core_.commit_submit(participant_id, card, request_id, now);
+  } else {
+    spdlog::error("[room {}] scorecard of {} not saved: {}", id_, participant_id, error);
+    fx.replies.push_back(make_error(request_id, v1::ERROR_CODE_UNAVAILABLE,
                                     "your scorecard could not be saved; nothing was submitted, try again"));
-    return;
   }
-  merge(fx, core_.commit_submit(participant_id, card, fx.persist_request_id, now));
+  apply(fx, session_id, now);
+  finish_shutdown_if_idle();
 }
 
 // Scoring closed: the round's record goes to the store, readable with the
-// room's codes. Called before anything about the reveal is sent, and again
-// by a recovered room whose record a crash cut off.
+// room's codes, in the transaction that stores the reveal. A recovered room
+// whose record a crash cut off writes it again.
 void room_host::write_debrief(int64_t now) {
-  const auto debrief_id = core_.debrief_id();
-  const auto record = core_.debrief_record(debrief_id, type_, now);
-  std::string err;
-  if (!db_ || !db_->save_debrief_hashed(record, codes_, &err))
-    spdlog::error("[room {}] debrief {} not saved: {}", id_, debrief_id, err);
-  else
-    spdlog::info("[room {}] debrief {} written", id_, debrief_id);
+  auto record = core_.debrief_record(core_.debrief_id(), type_, now);
+  due_writes_.push_back([record = std::move(record), codes = codes_](store& db, std::string* error) {
+    if (db.save_debrief_hashed(record, codes, error)) {
+      spdlog::info("[room {}] debrief {} written", record.room_id(), record.id());
+      return true;
+    }
+    *error = "debrief " + record.id() + " not saved: " + *error;
+    return false;
+  });
 }
 
 v1::ServerMessage room_host::candidate_debrief_message() const {
@@ -275,11 +351,13 @@ void room_host::next_round(std::shared_ptr<websocket_session> session, std::shar
     const auto now = now_ms();
     const auto round = self->core_.round();
     auto fx = self->core_.next_round(pid, sc, request_id, now);
-    if (sc && self->core_.round() != round && self->db_) {
-      // Before the round_started event is stored: a rebuild needs the scenario it names.
-      std::string err;
-      if (!self->db_->save_round_scenario(self->id_, self->core_.round(), *sc, &err))
-        spdlog::error("[room {}] round {} scenario not stored: {}", self->id_, self->core_.round(), err);
+    if (sc && self->core_.round() != round) {
+      // With the round_started event, in its transaction: a rebuild needs the scenario it names.
+      self->due_writes_.push_back([id = self->id_, n = self->core_.round(), sc](store& db, std::string* error) {
+        if (db.save_round_scenario(id, n, *sc, error)) return true;
+        *error = "round " + std::to_string(n) + " scenario not stored: " + *error;
+        return false;
+      });
     }
     if (!p) {
       for (const auto& r : fx.replies) session->deliver_from_room(r);
@@ -295,11 +373,17 @@ void room_host::inspect(std::function<void(const room&)> fn) {
 
 void room_host::shutdown(std::function<void()> done) {
   net::post(strand_, [self = shared_from_this(), done = std::move(done)] {
-    self->persist_events();  // a write that failed earlier gets its last try
-    self->disposed_ = true;
+    self->disposed_ = true;  // no more requests, no more ticks
     self->timer_.cancel();
-    done();
+    self->on_stopped_ = std::move(done);
+    self->flush_writes();  // a write that failed earlier gets its last try
+    self->finish_shutdown_if_idle();
   });
+}
+
+void room_host::finish_shutdown_if_idle() {
+  if (!on_stopped_ || writing_ || cards_saving_ > 0 || !outbox_.empty()) return;
+  std::exchange(on_stopped_, nullptr)();
 }
 
 // To every connection of the participant (their other devices included).
@@ -307,14 +391,14 @@ void room_host::send_to(const std::string& participant_id, const v1::ServerMessa
   encoded_once frame(m);
   for (const auto& [sid, c] : conns_)
     if (c.participant_id == participant_id)
-      if (auto s = c.session.lock()) s->send(frame.get(s->wire_encoding()));
+      if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
 }
 
 void room_host::broadcast(const v1::ServerMessage& m, const std::vector<std::string>& participant_ids) {
   encoded_once frame(m);
   for (const auto& [sid, c] : conns_) {
     if (std::find(participant_ids.begin(), participant_ids.end(), c.participant_id) == participant_ids.end()) continue;
-    if (auto s = c.session.lock()) s->send(frame.get(s->wire_encoding()));
+    if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
   }
 }
 
@@ -333,13 +417,13 @@ v1::ServerMessage room_host::briefing_message(const std::string& pid) const {
 }
 
 void room_host::apply(const room_effects& fx, const std::string& requester, int64_t now) {
-  persist_events();
   if (fx.revealed) write_debrief(now);
+  flush_writes();
   // Replies go to the connection that asked, not to the participant's
   // other devices: a request id means nothing to them.
   if (const auto it = conns_.find(requester); it != conns_.end())
     if (auto s = it->second.session.lock())
-      for (const auto& r : fx.replies) s->deliver_from_room(r);
+      for (const auto& r : fx.replies) emit(s, r);
 
   for (const auto& pid : fx.need_briefing) send_to(pid, briefing_message(pid));
 
@@ -401,7 +485,7 @@ void room_host::on_timer(boost::system::error_code ec) {
         std::chrono::system_clock::now().time_since_epoch()).count());
     encoded_once frame(m);
     for (const auto& [sid, c] : conns_)
-      if (auto s = c.session.lock()) s->send(frame.get(s->wire_encoding()));
+      if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
     while (next_tick_ms_ <= now) next_tick_ms_ += 1000;  // after a stall, one tick, not a burst
   }
   apply(fx, {}, now);  // also reschedules

@@ -4,6 +4,7 @@
 // serialised once per encoding and handed to sessions outside any lock.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,17 +21,18 @@ namespace mockloop {
 class websocket_session;
 class room_directory;
 class store;
+class store_writer;
 
 class room_host : public std::enable_shared_from_this<room_host> {
  public:
   room_host(boost::asio::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
             std::shared_ptr<const v1::Scenario> scenario, room_settings settings, std::shared_ptr<store> db,
-            v1::SessionType type);
+            std::shared_ptr<store_writer> writer, v1::SessionType type);
 
   // A room rebuilt from the store after a restart (docs/rooms.md, "Restart
   // recovery"); start_recovered() then puts it back on its clock.
   room_host(boost::asio::any_io_executor strand, std::weak_ptr<room_directory> directory, room rebuilt,
-            std::shared_ptr<store> db, v1::SessionType type);
+            std::shared_ptr<store> db, std::shared_ptr<store_writer> writer, v1::SessionType type);
 
   const std::string& id() const { return id_; }
 
@@ -59,9 +61,10 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void handle(std::shared_ptr<websocket_session> s, v1::ClientMessage m);
   void next_round(std::shared_ptr<websocket_session> s, std::shared_ptr<const v1::Scenario> scenario,
                   uint32_t request_id);
-  // The server is stopping: after what the strand already holds, the timer
-  // is cancelled, the room left open in the store for the next start, and
-  // `done` called (on the strand).
+  // The server is stopping: the room takes no more requests, finishes what
+  // it holds (a scorecard being saved, writes in flight, the frames waiting
+  // for them), stays open in the store for the next start, and then calls
+  // `done` (on the strand).
   void shutdown(std::function<void()> done);
 
   // Set before anyone joins: whoever holds one may read the debriefs.
@@ -79,6 +82,18 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void apply(const room_effects& fx, const std::string& requester, int64_t now);
   void send_to(const std::string& participant_id, const v1::ServerMessage& m);
   void broadcast(const v1::ServerMessage& m, const std::vector<std::string>& participant_ids);
+  // Everything the room sends goes through these: out at once when every
+  // event logged so far is in the store, else held until it is.
+  void emit(const std::shared_ptr<websocket_session>& s, std::shared_ptr<const std::string> frame);
+  void emit(const std::shared_ptr<websocket_session>& s, const v1::ServerMessage& m);
+  bool gate_open() const;
+  // Starts a write of the events not yet stored (and the writes due with
+  // them) unless one is in flight; on_written() lands it.
+  void flush_writes();
+  void on_written(size_t upto, bool ok, const std::string& error);
+  void on_card_saved(const std::string& participant_id, const std::string& session_id, const v1::Scorecard& card,
+                     uint32_t request_id, bool ok, const std::string& error);
+  void finish_shutdown_if_idle();
   void schedule(int64_t now);
   void on_timer(boost::system::error_code ec);
   void dispose_if_empty();
@@ -86,10 +101,9 @@ class room_host : public std::enable_shared_from_this<room_host> {
   const std::string* participant_of(const std::string& session_id) const;
   v1::ServerMessage briefing_message(const std::string& pid) const;
   bool has_connection(const std::string& pid) const;
-  void persist_submission(room_effects& fx, const std::string& participant_id, int64_t now);
+  void save_submission(room_effects& fx, const std::string& participant_id, const std::string& session_id);
   void write_debrief(int64_t now);
   v1::ServerMessage candidate_debrief_message() const;
-  void persist_events();
   void close_in_store();
 
   boost::asio::any_io_executor strand_;
@@ -108,11 +122,27 @@ class room_host : public std::enable_shared_from_this<room_host> {
   int64_t next_tick_ms_ = 0;
   bool disposed_ = false;
   std::function<void(bool)> on_closed_;
-  std::shared_ptr<store> db_;
+  std::shared_ptr<store> db_;  // read, and written at recovery only; writes go through writer_
+  std::shared_ptr<store_writer> writer_;
   v1::SessionType type_;
   std::vector<std::pair<std::string, v1::Role>> codes_;  // (SHA-256 of the code, role)
-  size_t persisted_events_ = 0;                          // the core's events already in the store
+  size_t durable_events_ = 0;  // the core's events already in the store
+  bool writing_ = false;       // one write of this room's in flight at a time
+  size_t cards_saving_ = 0;    // submissions being made durable
+  // Written with the next events, in their transaction: a round's record,
+  // a later round's scenario, the closed mark.
+  std::vector<std::function<bool(store&, std::string*)>> due_writes_;
+  // Frames held until the events logged before them are durable: what a
+  // client was told survives a crash.
+  struct held {
+    size_t needs;  // events that must be stored first
+    std::weak_ptr<websocket_session> to;
+    std::shared_ptr<const std::string> frame;  // or, for a message to one session:
+    std::shared_ptr<const v1::ServerMessage> message;
+  };
+  std::deque<held> outbox_;
   bool closed_in_store_ = false;
+  std::function<void()> on_stopped_;  // set by shutdown() until the room is idle
 };
 
 }  // namespace mockloop

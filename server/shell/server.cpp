@@ -21,6 +21,7 @@
 #include "room_host.h"
 #include "scenario_files.h"
 #include "store.h"
+#include "store_writer.h"
 #include "websocket_session.h"
 
 namespace mockloop {
@@ -60,11 +61,13 @@ struct server::impl {
     if (!db || !db->start_instance(&err))
       throw std::runtime_error("cannot open the store in '" + hub_->config().data_dir + "': " + err);
     hub_->db = std::move(db);
+    hub_->writer = std::make_shared<store_writer>(hub_->db);
     room_settings rs;
     rs.briefing_seconds = hub_->config().briefing_seconds;
     rs.max_participants = hub_->config().max_room_participants;
     rs.reconnect_grace_ms = int64_t{hub_->config().reconnect_grace_seconds} * 1000;
-    hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs, hub_->db, hub_->config().max_rooms_per_user);
+    hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs, hub_->db, hub_->writer,
+                                                   hub_->config().max_rooms_per_user);
     spdlog::info("store: {}/mockloop.db", hub_->config().data_dir);
   }
 
@@ -147,6 +150,9 @@ struct server::impl {
   // Rooms and the queue own timers and strands of ioc_: let them go while
   // it still exists. Those still held by pending handlers die with ioc_.
   ~impl() {
+    // What the rooms and sessions still had on its way to the disk goes
+    // first; completions it posts to ioc_ die with it, unrun.
+    if (hub_->writer) hub_->writer->stop();
     if (hub_->rooms) hub_->rooms->clear();
     hub_->matching.reset();
   }

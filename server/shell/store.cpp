@@ -198,16 +198,27 @@ class transaction {
  public:
   explicit transaction(sqlite3* db) : db_(db) {}
   ~transaction() {
-    if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!open_) return;
+    if (nested_) {
+      sqlite3_exec(db_, "ROLLBACK TO nested; RELEASE nested", nullptr, nullptr, nullptr);
+    } else {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
   }
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
 
   // IMMEDIATE takes the write lock up front, so a second process writing
   // the same file waits in busy_timeout instead of failing on lock upgrade.
-  bool begin() { return open_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK; }
+  // Inside a transaction already open (a group commit, store::batch) it is
+  // a savepoint: it can fail alone, and the outer COMMIT makes it durable.
+  bool begin() {
+    nested_ = sqlite3_get_autocommit(db_) == 0;
+    return open_ = sqlite3_exec(db_, nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) ==
+                   SQLITE_OK;
+  }
   bool commit() {
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return false;
+    if (sqlite3_exec(db_, nested_ ? "RELEASE nested" : "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return false;
     open_ = false;
     return true;
   }
@@ -215,6 +226,7 @@ class transaction {
  private:
   sqlite3* db_;
   bool open_ = false;
+  bool nested_ = false;
 };
 
 }  // namespace
@@ -860,6 +872,21 @@ std::vector<std::pair<std::string, std::string>> store::resume_tokens(const std:
     out.emplace_back(column_bytes(s, 0), sid ? reinterpret_cast<const char*>(sid) : "");
   });
   return out;
+}
+
+bool store::batch(const std::function<void()>& writes, std::string* error) {
+  std::lock_guard lock(mutex_);
+  transaction tx(db_);
+  if (!tx.begin()) {
+    *error = fail("batch: begin");
+    return false;
+  }
+  writes();
+  if (!tx.commit()) {
+    *error = fail("batch: commit");
+    return false;
+  }
+  return true;
 }
 
 void store::release_memory() {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -115,6 +116,12 @@ class store {
   bool save_debrief_hashed(const v1::DebriefRecord& record,
                            const std::vector<std::pair<std::string, v1::Role>>& access_hashes, std::string* error);
 
+  // Group commit: runs `writes` (calls of this store's write methods, each
+  // of which may fail alone) in one transaction, made durable with one sync.
+  // False if the transaction could not begin or commit; then nothing of it
+  // was stored, whatever the calls inside returned.
+  bool batch(const std::function<void()>& writes, std::string* error);
+
   // Gives the connection's unused page cache back to the heap.
   void release_memory();
 
@@ -138,7 +145,8 @@ class store {
   // writers whatever we do, and our writes are single short transactions, so
   // a pool would buy nothing but lock contention inside SQLite; WAL still
   // lets other processes (backups, the sqlite3 shell) read meanwhile.
-  std::mutex mutex_;
+  // Recursive: batch() holds it around calls that take it again.
+  std::recursive_mutex mutex_;
   sqlite3* db_;
   std::string dir_;
   std::string instance_id_;

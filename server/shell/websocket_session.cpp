@@ -6,6 +6,7 @@
 #include "committee_host.h"
 #include "mockloop/core/debrief_markdown.h"
 #include "store.h"
+#include "store_writer.h"
 #include "matchmaking.h"
 #include "random.h"
 #include "room_directory.h"
@@ -214,11 +215,7 @@ std::shared_ptr<room_host> websocket_session::on_welcome(v1::Welcome& w) {
       // new one by using it (the Welcome carrying it may never arrive);
       // the other one it had is retired here, durably too.
       presented_hash_.assign(digest.begin(), digest.end());
-      if (!entry->sibling.empty() && hub_->db) {
-        std::string err;
-        if (!hub_->db->drop_resume_token(entry->sibling, &err))
-          spdlog::warn("[{}] old resume token not dropped from the store: {}", id_, err);
-      }
+      if (!entry->sibling.empty()) store_token(entry->sibling, {});
       w.set_session_id(id_);
       w.set_resumed(true);
       hub_->metrics().resumes.fetch_add(1, std::memory_order_relaxed);
@@ -249,15 +246,28 @@ void websocket_session::set_room(std::shared_ptr<room_host> r) {
   if (token_hash_.empty()) return;
   hub_->update_resume_room(token_hash_, r);
   // And in the store (its hash only), so the token still finds the seat
-  // after a restart. Only sessions in rooms cost a write.
-  if (hub_->db && (r || had_room)) {
-    std::string err;
-    // The token resumed with is stored already; out of the room, both go.
-    const bool ok = r ? hub_->db->save_resume_token(token_hash_, id_, r->id(), &err)
-                      : hub_->db->drop_resume_token(token_hash_, &err) &&
-                            (presented_hash_.empty() || hub_->db->drop_resume_token(presented_hash_, &err));
-    if (!ok) spdlog::warn("[{}] resume token not stored: {}", id_, err);
+  // after a restart. Only sessions in rooms cost a write. The token resumed
+  // with is stored already; out of the room, both go.
+  if (r) {
+    store_token(token_hash_, r->id());
+  } else if (had_room) {
+    store_token(token_hash_, {});
+    if (!presented_hash_.empty()) store_token(presented_hash_, {});
   }
+}
+
+// Saves (for room_id) or drops (empty room_id) a token hash, on the store's
+// writer thread: the session does not wait for the disk. Writes keep their
+// order, so a drop never overtakes the save before it.
+void websocket_session::store_token(const std::string& token_hash, const std::string& room_id) {
+  if (!hub_->writer) return;
+  hub_->writer->submit(
+      [hash = token_hash, sid = id_, rid = room_id](store& db, std::string* error) {
+        return rid.empty() ? db.drop_resume_token(hash, error) : db.save_resume_token(hash, sid, rid, error);
+      },
+      [sid = id_](bool ok, const std::string& error) {
+        if (!ok) spdlog::warn("[{}] resume token not stored: {}", sid, error);
+      });
 }
 
 void websocket_session::deliver(const v1::ServerMessage& m) {

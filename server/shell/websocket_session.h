@@ -76,6 +76,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void create_committee(const v1::CreateCommittee& req, uint32_t request_id);
   std::string user_id() const;
   void set_room(std::shared_ptr<room_host> r);
+  void store_token(const std::string& token_hash, const std::string& room_id);
   std::shared_ptr<room_host> on_welcome(v1::Welcome& w);
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <thread>
 
@@ -20,6 +21,7 @@
 
 #include "shell/sha256.h"
 #include "shell/store.h"
+#include "shell/store_writer.h"
 
 namespace mockloop::testing {
 namespace {
@@ -422,6 +424,69 @@ TEST_F(StoreTest, ConcurrentWritersAndReaders) {
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(s->scorecards("room-1", 1).size(), 100u);
   for (int t = 0; t < 4; ++t) EXPECT_EQ(s->events("room-" + std::to_string(t)).size(), 25u);
+}
+
+// One transaction around several writes: each may fail alone (a savepoint),
+// the rest commit together.
+TEST_F(StoreTest, BatchCommitsTogetherAndAFailedWriteAlone) {
+  auto s = open_store();
+  ASSERT_TRUE(s);
+  std::string error;
+  ASSERT_TRUE(s->append_event("room-1", event(1, "clarify"), &error)) << error;
+  bool first = false, repeat = true, third = false;
+  ASSERT_TRUE(s->batch(
+      [&] {
+        std::string e;
+        first = s->save_scorecard("room-1", 1, card("r1", 100), &e);
+        repeat = s->append_event("room-1", event(1, "clarify"), &e);  // seq 1 again: refused
+        third = s->append_event("room-1", event(2, "design"), &e);
+      },
+      &error))
+      << error;
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(repeat);
+  EXPECT_TRUE(third);
+  EXPECT_EQ(s->scorecards("room-1", 1).size(), 1u);
+  EXPECT_EQ(s->events("room-1").size(), 2u);
+}
+
+// Writes from many threads through the writer: each reported once, all
+// that queued while a commit was under way go in the next one together.
+TEST_F(StoreTest, WriterGroupsWritesAndReportsEach) {
+  std::shared_ptr<store> s = open_store();
+  ASSERT_TRUE(s);
+  store_writer writer(s);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  // The first write holds its commit open until everything else is queued.
+  writer.submit([released](store&, std::string*) { return released.wait(), true; }, {});
+  constexpr int threads = 4, each = 50;
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < each; ++i) {
+        const auto room = "room-" + std::to_string(t);
+        writer.submit([room, i](store& db, std::string* e) { return db.append_event(room, event(i + 1, "x"), e); },
+                      [&](bool good, const std::string&) { (good ? ok : failed).fetch_add(1); });
+      }
+    });
+  for (auto& t : ts) t.join();
+  // A write that cannot succeed is reported as failed, and alone.
+  writer.submit([](store& db, std::string* e) { return db.append_event("room-0", event(1, "again"), e); },
+                [&](bool good, const std::string&) { (good ? ok : failed).fetch_add(1); });
+  release.set_value();
+  writer.stop();
+  EXPECT_EQ(ok.load(), threads * each);
+  EXPECT_EQ(failed.load(), 1);
+  EXPECT_EQ(writer.writes(), uint64_t{threads * each + 2});
+  EXPECT_LE(writer.commits(), 2u) << "one commit for the writes that queued behind the first, not one each";
+  for (int t = 0; t < threads; ++t) EXPECT_EQ(s->events("room-" + std::to_string(t)).size(), size_t{each});
+  // After stop a write still runs, on the caller's thread.
+  bool late = false;
+  writer.submit([](store& db, std::string* e) { return db.append_event("room-9", event(1, "late"), e); },
+                [&](bool good, const std::string&) { late = good; });
+  EXPECT_TRUE(late);
 }
 
 // save_scorecard returning true means committed: a process killed right

@@ -1,0 +1,80 @@
+#include "store_writer.h"
+
+#include "store.h"
+
+namespace mockloop {
+
+store_writer::store_writer(std::shared_ptr<store> db) : db_(std::move(db)), thread_([this] { run(); }) {}
+
+store_writer::~store_writer() { stop(); }
+
+void store_writer::submit(write_fn write, done_fn done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(job{std::move(write), std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  std::vector<job> late{job{std::move(write), std::move(done)}};
+  commit(late);
+}
+
+void store_writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t store_writer::commits() const {
+  std::lock_guard lock(mutex_);
+  return commits_;
+}
+
+uint64_t store_writer::writes() const {
+  std::lock_guard lock(mutex_);
+  return writes_;
+}
+
+void store_writer::run() {
+  std::vector<job> jobs;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left
+      jobs.swap(queue_);
+    }
+    // Whatever arrives while this one syncs waits for the next: under load
+    // batches grow, so commits per second stay near the disk's sync rate.
+    commit(jobs);
+    jobs.clear();
+  }
+}
+
+void store_writer::commit(std::vector<job>& jobs) {
+  std::vector<char> ok(jobs.size(), 0);
+  std::vector<std::string> errors(jobs.size());
+  std::string batch_error;
+  const bool committed = db_->batch(
+      [&] {
+        for (size_t i = 0; i < jobs.size(); ++i) ok[i] = jobs[i].write(*db_, &errors[i]);
+      },
+      &batch_error);
+  {
+    std::lock_guard lock(mutex_);
+    ++commits_;
+    writes_ += jobs.size();
+  }
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (!jobs[i].done) continue;
+    if (!committed) jobs[i].done(false, batch_error);
+    else jobs[i].done(ok[i] != 0, errors[i]);
+  }
+}
+
+}  // namespace mockloop
