@@ -91,53 +91,60 @@ void room_host::flush_writes() {
   if (!writer_) {  // no store: nothing to wait for
     durable_events_ = events.size();
     due_writes_.clear();
-    return;
+    return release(durable_events_);
   }
   std::vector<v1::RoomEvent> fresh(events.begin() + static_cast<std::ptrdiff_t>(durable_events_), events.end());
+  auto due = std::make_shared<due_writes>(std::exchange(due_writes_, {}));
   writing_ = true;
+  // One write, all or nothing (the writer gives it a savepoint): a round's
+  // started event is never stored without the scenario it names.
   writer_->submit(
-      [id = id_, fresh = std::move(fresh), due = std::exchange(due_writes_, {})](store& db, std::string* error) {
-        for (const auto& write : due) {
-          std::string e;
-          if (!write(db, &e)) spdlog::error("[room {}] {}", id, e);  // each alone: the events still go
-        }
+      [id = id_, fresh = std::move(fresh), due](store& db, std::string* error) {
+        for (const auto& write : *due)
+          if (!write(db, error)) return false;
         return db.append_events(id, fresh, error);
       },
-      [self = shared_from_this(), upto = events.size()](bool ok, const std::string& error) mutable {
+      [self = shared_from_this(), upto = events.size(), due](bool ok, const std::string& error) mutable {
         auto strand = self->strand_;
-        net::post(strand, [self = std::move(self), upto, ok, error] { self->on_written(upto, ok, error); });
+        net::post(strand, [self = std::move(self), upto, ok, error, due = std::move(due)] {
+          self->on_written(upto, ok, error, ok ? due_writes{} : std::move(*due));
+        });
       });
 }
 
 // A failed write is logged, and what waited for it goes out all the same:
-// the room goes on, and the events are written again with the next change.
-void room_host::on_written(size_t upto, bool ok, const std::string& error) {
+// the room goes on, and everything in the write is tried again with the
+// next change.
+void room_host::on_written(size_t upto, bool ok, const std::string& error, due_writes unwritten) {
   writing_ = false;
-  if (ok) durable_events_ = std::max(durable_events_, upto);
-  else spdlog::error("[room {}] events {}..{} not stored: {}", id_, durable_events_ + 1, upto, error);
-  while (!outbox_.empty() && outbox_.front().needs <= upto) {
-    const auto h = std::move(outbox_.front());
-    outbox_.pop_front();
-    if (auto s = h.to.lock()) h.message ? s->deliver_from_room(*h.message) : s->send(h.frame);
+  if (ok) {
+    durable_events_ = std::max(durable_events_, upto);
+  } else {
+    spdlog::error("[room {}] events {}..{} not stored: {}", id_, durable_events_ + 1, upto, error);
+    due_writes_.insert(due_writes_.begin(), std::make_move_iterator(unwritten.begin()),
+                       std::make_move_iterator(unwritten.end()));
   }
+  release(upto);
   // Frames for events logged while this write was out wait for the next.
   if (!outbox_.empty() || (ok && durable_events_ < core_.events().size())) flush_writes();
   finish_shutdown_if_idle();
 }
 
-bool room_host::gate_open() const { return outbox_.empty() && durable_events_ >= core_.events().size(); }
+void room_host::release(size_t upto) {
+  while (!outbox_.empty() && outbox_.front().needs <= upto) {
+    const auto h = std::move(outbox_.front());
+    outbox_.pop_front();
+    if (auto s = h.to.lock()) s->send(h.frame);
+  }
+}
 
 void room_host::emit(const std::shared_ptr<websocket_session>& s, std::shared_ptr<const std::string> frame) {
-  if (gate_open()) return s->send(std::move(frame));
-  outbox_.push_back(held{core_.events().size(), s, std::move(frame), nullptr});
+  if (outbox_.empty() && durable_events_ >= core_.events().size()) return s->send(std::move(frame));
+  outbox_.push_back(held{core_.events().size(), s, std::move(frame)});
   flush_writes();  // a held frame always has a write coming for it
 }
 
-void room_host::emit(const std::shared_ptr<websocket_session>& s, const v1::ServerMessage& m) {
-  if (gate_open()) return s->deliver_from_room(m);
-  outbox_.push_back(held{core_.events().size(), s, nullptr, std::make_shared<const v1::ServerMessage>(m)});
-  flush_writes();
-}
+void room_host::emit(const std::shared_ptr<websocket_session>& s, const v1::ServerMessage& m) { emit(s, s->frame_for(m)); }
 
 // Closed or gone: not to be rebuilt after a restart.
 void room_host::close_in_store() {
@@ -290,7 +297,12 @@ void room_host::save_submission(room_effects& fx, const std::string& participant
   auto card = std::move(*fx.to_persist);
   fx.to_persist.reset();
   const auto request_id = fx.persist_request_id;
-  ++cards_saving_;
+  if (std::find(submitting_.begin(), submitting_.end(), participant_id) != submitting_.end()) {
+    fx.replies.push_back(make_error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION,
+                                    "your scorecard is being submitted already"));
+    return;
+  }
+  submitting_.push_back(participant_id);
   if (!writer_) return on_card_saved(participant_id, session_id, card, request_id, false, "no store");
   writer_->submit(
       [id = id_, round = core_.round(), card](store& db, std::string* error) {
@@ -306,7 +318,7 @@ void room_host::save_submission(room_effects& fx, const std::string& participant
 
 void room_host::on_card_saved(const std::string& participant_id, const std::string& session_id,
                               const v1::Scorecard& card, uint32_t request_id, bool ok, const std::string& error) {
-  --cards_saving_;
+  std::erase(submitting_, participant_id);
   const auto now = now_ms();
   room_effects fx;
   if (ok) {
@@ -382,7 +394,7 @@ void room_host::shutdown(std::function<void()> done) {
 }
 
 void room_host::finish_shutdown_if_idle() {
-  if (!on_stopped_ || writing_ || cards_saving_ > 0 || !outbox_.empty()) return;
+  if (!on_stopped_ || writing_ || !submitting_.empty() || !outbox_.empty()) return;
   std::exchange(on_stopped_, nullptr)();
 }
 
@@ -460,6 +472,7 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
 // Wakes at the next phase deadline or scripted follow-up, and on whole
 // seconds of the clock for ticks while it runs or is paused.
 void room_host::schedule(int64_t now) {
+  if (disposed_) return;  // stopping or gone: a late card commit must not re-arm the clock
   const auto wake = core_.next_wakeup_ms();
   if (!core_.has_clock() && !wake) {
     timer_.cancel();

@@ -86,11 +86,12 @@ class room_host : public std::enable_shared_from_this<room_host> {
   // event logged so far is in the store, else held until it is.
   void emit(const std::shared_ptr<websocket_session>& s, std::shared_ptr<const std::string> frame);
   void emit(const std::shared_ptr<websocket_session>& s, const v1::ServerMessage& m);
-  bool gate_open() const;
+  void release(size_t upto);  // sends the held frames that needed no more than `upto` events
   // Starts a write of the events not yet stored (and the writes due with
   // them) unless one is in flight; on_written() lands it.
   void flush_writes();
-  void on_written(size_t upto, bool ok, const std::string& error);
+  using due_writes = std::vector<std::function<bool(store&, std::string*)>>;
+  void on_written(size_t upto, bool ok, const std::string& error, due_writes unwritten);
   void on_card_saved(const std::string& participant_id, const std::string& session_id, const v1::Scorecard& card,
                      uint32_t request_id, bool ok, const std::string& error);
   void finish_shutdown_if_idle();
@@ -128,17 +129,18 @@ class room_host : public std::enable_shared_from_this<room_host> {
   std::vector<std::pair<std::string, v1::Role>> codes_;  // (SHA-256 of the code, role)
   size_t durable_events_ = 0;  // the core's events already in the store
   bool writing_ = false;       // one write of this room's in flight at a time
-  size_t cards_saving_ = 0;    // submissions being made durable
-  // Written with the next events, in their transaction: a round's record,
-  // a later round's scenario, the closed mark.
-  std::vector<std::function<bool(store&, std::string*)>> due_writes_;
+  // Raters whose submission is being made durable: a second one from them
+  // (another device, a double click) waits for the first to land.
+  std::vector<std::string> submitting_;
+  // Written with the next events, all or nothing: a round's record, a later
+  // round's scenario, the closed mark.
+  due_writes due_writes_;
   // Frames held until the events logged before them are durable: what a
   // client was told survives a crash.
   struct held {
     size_t needs;  // events that must be stored first
     std::weak_ptr<websocket_session> to;
-    std::shared_ptr<const std::string> frame;  // or, for a message to one session:
-    std::shared_ptr<const v1::ServerMessage> message;
+    std::shared_ptr<const std::string> frame;
   };
   std::deque<held> outbox_;
   bool closed_in_store_ = false;

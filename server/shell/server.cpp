@@ -112,8 +112,11 @@ struct server::impl {
   // server was down is not counted on the rooms' clocks. Once a second,
   // off the rooms' strands.
   void heartbeat() {
-    std::string err;
-    if (!hub_->db->set_heartbeat(monotonic_unix_ms(), &err)) spdlog::warn("heartbeat not stored: {}", err);
+    // Through the writer, like every other write: an I/O thread never waits for the disk.
+    hub_->writer->submit([at = monotonic_unix_ms()](store& db, std::string* e) { return db.set_heartbeat(at, e); },
+                         [](bool ok, const std::string& e) {
+                           if (!ok) spdlog::warn("heartbeat not stored: {}", e);
+                         });
     release_memory_when_idle();
     heartbeat_timer_.expires_after(std::chrono::seconds(1));
     heartbeat_timer_.async_wait([this](boost::system::error_code ec) {

@@ -210,7 +210,7 @@ class transaction {
 
   // IMMEDIATE takes the write lock up front, so a second process writing
   // the same file waits in busy_timeout instead of failing on lock upgrade.
-  // Inside a transaction already open (a group commit, store::batch) it is
+  // Inside a transaction already open (a group commit, store::atomically) it is
   // a savepoint: it can fail alone, and the outer COMMIT makes it durable.
   bool begin() {
     nested_ = sqlite3_get_autocommit(db_) == 0;
@@ -874,19 +874,24 @@ std::vector<std::pair<std::string, std::string>> store::resume_tokens(const std:
   return out;
 }
 
-bool store::batch(const std::function<void()>& writes, std::string* error) {
+bool store::atomically(const std::function<bool(std::string*)>& writes, std::string* error) {
   std::lock_guard lock(mutex_);
   transaction tx(db_);
   if (!tx.begin()) {
-    *error = fail("batch: begin");
+    *error = fail("begin");
     return false;
   }
-  writes();
+  if (!writes(error)) return false;  // rolled back by tx
   if (!tx.commit()) {
-    *error = fail("batch: commit");
+    *error = fail("commit");
     return false;
   }
   return true;
+}
+
+bool store::in_transaction() {
+  std::lock_guard lock(mutex_);
+  return sqlite3_get_autocommit(db_) == 0;
 }
 
 void store::release_memory() {

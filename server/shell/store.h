@@ -116,11 +116,14 @@ class store {
   bool save_debrief_hashed(const v1::DebriefRecord& record,
                            const std::vector<std::pair<std::string, v1::Role>>& access_hashes, std::string* error);
 
-  // Group commit: runs `writes` (calls of this store's write methods, each
-  // of which may fail alone) in one transaction, made durable with one sync.
-  // False if the transaction could not begin or commit; then nothing of it
-  // was stored, whatever the calls inside returned.
-  bool batch(const std::function<void()>& writes, std::string* error);
+  // Runs `writes` (calls of this store's methods) as one transaction, or,
+  // inside one already open, as a savepoint: all of it or nothing. False
+  // (and nothing stored) if writes returns false or the commit fails.
+  // Group commit nests these: one per write inside one per batch.
+  bool atomically(const std::function<bool(std::string*)>& writes, std::string* error);
+  // Whether a transaction is open: after some errors SQLite rolls back the
+  // whole transaction by itself, and what follows would commit on its own.
+  bool in_transaction();
 
   // Gives the connection's unused page cache back to the heap.
   void release_memory();
@@ -145,7 +148,7 @@ class store {
   // writers whatever we do, and our writes are single short transactions, so
   // a pool would buy nothing but lock contention inside SQLite; WAL still
   // lets other processes (backups, the sqlite3 shell) read meanwhile.
-  // Recursive: batch() holds it around calls that take it again.
+  // Recursive: atomically() holds it around calls that take it again.
   std::recursive_mutex mutex_;
   sqlite3* db_;
   std::string dir_;

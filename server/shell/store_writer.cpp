@@ -60,11 +60,24 @@ void store_writer::commit(std::vector<job>& jobs) {
   std::vector<char> ok(jobs.size(), 0);
   std::vector<std::string> errors(jobs.size());
   std::string batch_error;
-  const bool committed = db_->batch(
-      [&] {
-        for (size_t i = 0; i < jobs.size(); ++i) ok[i] = jobs[i].write(*db_, &errors[i]);
-      },
-      &batch_error);
+  const bool committed =
+      !db_->in_transaction() &&  // a transaction left open elsewhere would make our COMMIT a RELEASE
+      db_->atomically(
+          [&](std::string*) {
+            for (size_t i = 0; i < jobs.size(); ++i) {
+              // If SQLite rolled the batch back by itself (an I/O error, a
+              // full disk), what is left would commit on its own: not run.
+              if (!db_->in_transaction()) {
+                errors[i] = "the batch was rolled back";
+                continue;
+              }
+              // Each write whole or not at all: a savepoint of its own.
+              ok[i] = db_->atomically([&](std::string* e) { return jobs[i].write(*db_, e); }, &errors[i]);
+            }
+            return true;
+          },
+          &batch_error);
+  if (!committed && batch_error.empty()) batch_error = "a transaction was already open";
   {
     std::lock_guard lock(mutex_);
     ++commits_;

@@ -176,14 +176,22 @@ void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
   release_buffer();
 
   if (core_.handshaken()) hello_timer_.cancel();
-  std::shared_ptr<room_host> resumed;
   for (auto& reply : out.replies) {
-    if (reply.has_welcome()) resumed = on_welcome(*reply.mutable_welcome());
+    if (reply.has_welcome()) {
+      if (auto resumed = on_welcome(*reply.mutable_welcome())) {
+        // Back in a room: the new token is stored before the client is
+        // given it, or a crash in between would leave the client holding
+        // only a token the restarted server never saw.
+        room_ = resumed;
+        hub_->update_resume_room(token_hash_, resumed);
+        store_token(token_hash_, resumed->id(), [self = shared_from_this(), welcome = std::move(reply), resumed] {
+          self->deliver(welcome);
+          resumed->resume(self);
+        });
+        continue;
+      }
+    }
     deliver(reply);
-  }
-  if (resumed) {
-    set_room(resumed);
-    resumed->resume(shared_from_this());
   }
   if (out.forward) route(std::move(*out.forward));
   if (out.close) {
@@ -247,7 +255,9 @@ void websocket_session::set_room(std::shared_ptr<room_host> r) {
   hub_->update_resume_room(token_hash_, r);
   // And in the store (its hash only), so the token still finds the seat
   // after a restart. Only sessions in rooms cost a write. The token resumed
-  // with is stored already; out of the room, both go.
+  // with is stored already; out of the room, both go, except while the
+  // server stops: its rooms come back at the next start, seats and all.
+  if (hub_->shutting_down()) return;
   if (r) {
     store_token(token_hash_, r->id());
   } else if (had_room) {
@@ -259,14 +269,19 @@ void websocket_session::set_room(std::shared_ptr<room_host> r) {
 // Saves (for room_id) or drops (empty room_id) a token hash, on the store's
 // writer thread: the session does not wait for the disk. Writes keep their
 // order, so a drop never overtakes the save before it.
-void websocket_session::store_token(const std::string& token_hash, const std::string& room_id) {
-  if (!hub_->writer) return;
+void websocket_session::store_token(const std::string& token_hash, const std::string& room_id,
+                                    std::function<void()> then) {
+  if (!hub_->writer) {
+    if (then) then();
+    return;
+  }
   hub_->writer->submit(
       [hash = token_hash, sid = id_, rid = room_id](store& db, std::string* error) {
         return rid.empty() ? db.drop_resume_token(hash, error) : db.save_resume_token(hash, sid, rid, error);
       },
-      [sid = id_](bool ok, const std::string& error) {
+      [sid = id_, ex = ws_.get_executor(), then = std::move(then)](bool ok, const std::string& error) {
         if (!ok) spdlog::warn("[{}] resume token not stored: {}", sid, error);
+        if (then) net::post(ex, then);
       });
 }
 
@@ -377,9 +392,11 @@ void websocket_session::route(v1::ClientMessage m) {
   }
 }
 
-void websocket_session::deliver_from_room(const v1::ServerMessage& m) {
+void websocket_session::deliver_from_room(const v1::ServerMessage& m) { send(frame_for(m)); }
+
+std::shared_ptr<const std::string> websocket_session::frame_for(const v1::ServerMessage& m) const {
   if (m.has_error()) hub_->metrics().count_error(m.error().code());
-  send(std::make_shared<const std::string>(encode(m, core_.wire_encoding())));
+  return std::make_shared<const std::string>(encode(m, core_.wire_encoding()));
 }
 
 // The user behind this session: their client's user key when it sent one

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -42,6 +43,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
   // Thread-safe, for rooms: a message for this session alone.
   void deliver_from_room(const v1::ServerMessage& m);
+  // Thread-safe: m encoded for this session's wire (an Error counted in
+  // /metrics), for send() now or later.
+  std::shared_ptr<const std::string> frame_for(const v1::ServerMessage& m) const;
   // Thread-safe: room `r` refused this session's join; forget it.
   void forget_room(std::shared_ptr<room_host> r);
   void forget_committee(std::shared_ptr<committee_host> c);
@@ -76,7 +80,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void create_committee(const v1::CreateCommittee& req, uint32_t request_id);
   std::string user_id() const;
   void set_room(std::shared_ptr<room_host> r);
-  void store_token(const std::string& token_hash, const std::string& room_id);
+  // Saves (for room_id) or drops (empty) a token's hash on the store's
+  // writer thread; `then` runs on this session's strand once it is done.
+  void store_token(const std::string& token_hash, const std::string& room_id, std::function<void()> then = {});
   std::shared_ptr<room_host> on_welcome(v1::Welcome& w);
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;

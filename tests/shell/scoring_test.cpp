@@ -3,6 +3,8 @@
 // durability across a SIGKILL.
 #include <filesystem>
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "requests.h"
@@ -170,6 +172,41 @@ TEST_F(Scoring, TheInterviewerMayRevealWithoutWaiting) {
   EXPECT_EQ(debrief->candidate_debrief().scorecards_size(), 1);
   auto late = r.ob->request(scorecard(r.scenario, 3, "late", true));
   EXPECT_EQ(late->error().code(), v1::ERROR_CODE_FAILED_PRECONDITION);
+}
+
+// The same rater submitting twice at once (two devices, a double click):
+// the first is the card, the second is refused, whether it arrives while the
+// first is still being written or after it landed; the revealed card and
+// the stored record are the first one.
+TEST_F(Scoring, ASecondSubmissionInFlightIsRefusedAndTheFirstStands) {
+  played_room r;
+  play_to_scoring(server_, r);
+  if (HasFatalFailure()) return;
+  const auto first = r.iv->send(scorecard(r.scenario, 4, "FIRST-CARD", true));
+  const auto second = r.iv->send(scorecard(r.scenario, 1, "SECOND-CARD", true));
+  ASSERT_TRUE(first && second);
+  std::map<uint32_t, v1::ServerMessage> replies;
+  while (replies.size() < 2) {
+    auto m = r.iv->receive();
+    ASSERT_TRUE(m) << m.error().message;
+    if (m->request_id() == first.value() || m->request_id() == second.value()) replies[m->request_id()] = m.value();
+  }
+  EXPECT_TRUE(replies[first.value()].has_ack()) << replies[first.value()].DebugString();
+  ASSERT_TRUE(replies[second.value()].has_error()) << replies[second.value()].DebugString();
+  EXPECT_EQ(replies[second.value()].error().code(), v1::ERROR_CODE_FAILED_PRECONDITION);
+
+  ASSERT_TRUE(r.iv->request(control(v1::RoomControl::ACTION_REVEAL))->has_ack());
+  auto staff = r.iv->wait_for([](const auto& m) {
+    return m.has_staff_room_state() && !m.staff_room_state().debrief_id().empty();
+  });
+  ASSERT_TRUE(staff);
+  ASSERT_EQ(staff->staff_room_state().revealed_size(), 1);
+  EXPECT_EQ(staff->staff_room_state().revealed(0).scores(0).evidence(), "FIRST-CARD");
+  const auto record = http_get(server_.port(), "/api/debriefs/" + staff->staff_room_state().debrief_id() +
+                                                   "?token=" + code_for(r.codes, v1::ROLE_INTERVIEWER));
+  ASSERT_EQ(record.status, 200u) << record.body;
+  EXPECT_NE(record.body.find("FIRST-CARD"), std::string::npos);
+  EXPECT_EQ(record.body.find("SECOND-CARD"), std::string::npos);
 }
 
 // Durability: a submission acknowledged is on disk, even if the server is

@@ -426,27 +426,37 @@ TEST_F(StoreTest, ConcurrentWritersAndReaders) {
   for (int t = 0; t < 4; ++t) EXPECT_EQ(s->events("room-" + std::to_string(t)).size(), 25u);
 }
 
-// One transaction around several writes: each may fail alone (a savepoint),
-// the rest commit together.
-TEST_F(StoreTest, BatchCommitsTogetherAndAFailedWriteAlone) {
+// Group commit: one transaction around several writes, each a savepoint
+// that stores all of itself or nothing, the rest committed together.
+TEST_F(StoreTest, NestedWritesCommitTogetherAndAFailedOneAlone) {
   auto s = open_store();
   ASSERT_TRUE(s);
   std::string error;
   ASSERT_TRUE(s->append_event("room-1", event(1, "clarify"), &error)) << error;
-  bool first = false, repeat = true, third = false;
-  ASSERT_TRUE(s->batch(
-      [&] {
+  bool first = false, second = true, third = false;
+  ASSERT_TRUE(s->atomically(
+      [&](std::string*) {
         std::string e;
-        first = s->save_scorecard("room-1", 1, card("r1", 100), &e);
-        repeat = s->append_event("room-1", event(1, "clarify"), &e);  // seq 1 again: refused
-        third = s->append_event("room-1", event(2, "design"), &e);
+        first = s->atomically([&](std::string* x) { return s->save_scorecard("room-1", 1, card("r1", 100), x); }, &e);
+        // A card, then seq 1 again (refused): the card goes back out with it.
+        second = s->atomically(
+            [&](std::string* x) {
+              return s->save_scorecard("room-1", 1, card("r2", 200), x) &&
+                     s->append_event("room-1", event(1, "clarify"), x);
+            },
+            &e);
+        third = s->atomically([&](std::string* x) { return s->append_event("room-1", event(2, "design"), x); }, &e);
+        return s->in_transaction();
       },
       &error))
       << error;
   EXPECT_TRUE(first);
-  EXPECT_FALSE(repeat);
+  EXPECT_FALSE(second);
   EXPECT_TRUE(third);
-  EXPECT_EQ(s->scorecards("room-1", 1).size(), 1u);
+  EXPECT_FALSE(s->in_transaction());
+  const auto cards = s->scorecards("room-1", 1);
+  ASSERT_EQ(cards.size(), 1u);
+  EXPECT_EQ(cards[0].rater_id(), "r1");
   EXPECT_EQ(s->events("room-1").size(), 2u);
 }
 
