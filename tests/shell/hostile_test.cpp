@@ -42,12 +42,6 @@ v1::ClientMessage save_scorecard(v1::Recommendation r = v1::RECOMMENDATION_YES, 
   return m;
 }
 
-std::string code_for(const v1::RoomCreated& rc, v1::Role role) {
-  for (const auto& c : rc.codes())
-    if (c.role() == role) return c.code();
-  return {};
-}
-
 bool has_asked(const v1::RoomState& s, const std::string& text) {
   for (const auto& a : s.asked())
     if (a.text() == text) return true;

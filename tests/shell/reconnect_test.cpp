@@ -13,12 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string code_for(const v1::RoomCreated& rc, v1::Role role) {
-  for (const auto& c : rc.codes())
-    if (c.role() == role) return c.code();
-  return {};
-}
-
 // The `connected` flag of participant `pid` in a state push.
 std::optional<bool> connected_in(const v1::ServerMessage& m, const std::string& pid) {
   const v1::RoomState* s = m.has_room_state() ? &m.room_state()

@@ -17,26 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string code_for(const v1::RoomCreated& rc, v1::Role role) {
-  for (const auto& c : rc.codes())
-    if (c.role() == role) return c.code();
-  return {};
-}
-
-v1::ClientMessage submitted_scorecard(const v1::Scenario& sc, const std::string& evidence) {
-  v1::ClientMessage m;
-  auto* s = m.mutable_save_scorecard();
-  s->set_submit(true);
-  for (const auto& d : sc.rubric()) {
-    auto* score = s->mutable_scorecard()->add_scores();
-    score->set_dimension_id(d.id());
-    score->set_rating(3);
-    score->set_evidence(evidence);
-  }
-  s->mutable_scorecard()->set_recommendation(v1::RECOMMENDATION_YES);
-  return m;
-}
-
 struct seat {
   std::unique_ptr<client> c;
   v1::Welcome welcome;
@@ -97,6 +77,15 @@ class Recovery : public ::testing::Test {
     EXPECT_EQ(brief->has_staff_briefing(), role != v1::ROLE_CANDIDATE);
   }
 
+  // An interviewer who creates a room and a candidate who joins it.
+  void open_room(seat& iv, seat& ca) {
+    connect(iv, "Ivy");
+    auto created = iv.c->request(create_room("failed-canary-release"));
+    ASSERT_TRUE(created && created->has_room_created());
+    iv.pid = iv.welcome.session_id();
+    join_with(ca, "Cal", code_for(created->room_created(), v1::ROLE_CANDIDATE));
+  }
+
   fs::path data_;
   uint16_t port_ = 0;
 };
@@ -132,7 +121,7 @@ TEST_F(Recovery, RoomsComeBackAfterSigkillWithTheirSeatsClockAndScorecards) {
   ASSERT_TRUE(iv2.c->request(control(v1::RoomControl::ACTION_START))->has_ack());
   for (int i = 0; i <= scenario.phases_size(); ++i)
     ASSERT_TRUE(iv2.c->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
-  auto acked = iv2.c->request(submitted_scorecard(scenario, "DURABLE-CARD"));
+  auto acked = iv2.c->request(scorecard(scenario, 3, "DURABLE-CARD", true));
   ASSERT_TRUE(acked && acked->has_ack());
 
   // The clock as the interviewer last saw it, then the crash.
@@ -219,11 +208,8 @@ TEST_F(Recovery, ASecondCrashRecoversTheRecoveredRoom) {
   auto proc = start();
   ASSERT_NE(port_, 0) << proc->log();
   seat iv, ca;
-  connect(iv, "Ivy");
-  auto created = iv.c->request(create_room("failed-canary-release"));
-  ASSERT_TRUE(created && created->has_room_created());
-  iv.pid = iv.welcome.session_id();
-  join_with(ca, "Cal", code_for(created->room_created(), v1::ROLE_CANDIDATE));
+  open_room(iv, ca);
+  if (HasFatalFailure()) return;
   ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_START))->has_ack());
 
   const auto first_token = iv.welcome.resume_token();
@@ -254,11 +240,8 @@ TEST_F(Recovery, ACleanStopKeepsTheRoomsForTheNextStart) {
   auto proc = start();
   ASSERT_NE(port_, 0) << proc->log();
   seat iv, ca;
-  connect(iv, "Ivy");
-  auto created = iv.c->request(create_room("failed-canary-release"));
-  ASSERT_TRUE(created && created->has_room_created());
-  iv.pid = iv.welcome.session_id();
-  join_with(ca, "Cal", code_for(created->room_created(), v1::ROLE_CANDIDATE));
+  open_room(iv, ca);
+  if (HasFatalFailure()) return;
   ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_START))->has_ack());
   ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
   ASSERT_TRUE(iv.c->request(note("BEFORE-THE-STOP"))->has_ack());
@@ -289,11 +272,8 @@ TEST_F(Recovery, ACrashDuringAResumeKeepsTheTokenTheClientHolds) {
   auto proc = start();
   ASSERT_NE(port_, 0) << proc->log();
   seat iv, ca;
-  connect(iv, "Ivy");
-  auto created = iv.c->request(create_room("failed-canary-release"));
-  ASSERT_TRUE(created && created->has_room_created());
-  iv.pid = iv.welcome.session_id();
-  join_with(ca, "Cal", code_for(created->room_created(), v1::ROLE_CANDIDATE));
+  open_room(iv, ca);
+  if (HasFatalFailure()) return;
 
   const auto held = ca.welcome;  // what the client holds
   std::string unseen;

@@ -24,12 +24,6 @@ namespace fs = std::filesystem;
 
 
 
-std::string code_for(const v1::RoomCreated& rc, v1::Role role) {
-  for (const auto& c : rc.codes())
-    if (c.role() == role) return c.code();
-  return {};
-}
-
 // Waits for a room state (either view) satisfying pred.
 template <class Pred>
 result<v1::ServerMessage> wait_state(client& c, Pred pred, std::chrono::milliseconds limit = 5s) {

@@ -17,27 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-v1::ClientMessage scorecard(const v1::Scenario& sc, uint32_t rating, const std::string& evidence, bool submit) {
-  v1::ClientMessage m;
-  auto* s = m.mutable_save_scorecard();
-  s->set_submit(submit);
-  for (const auto& d : sc.rubric()) {
-    auto* score = s->mutable_scorecard()->add_scores();
-    score->set_dimension_id(d.id());
-    score->set_rating(rating);
-    score->set_evidence(evidence);
-  }
-  s->mutable_scorecard()->set_recommendation(rating >= 3 ? v1::RECOMMENDATION_YES : v1::RECOMMENDATION_NO);
-  s->mutable_scorecard()->set_summary(evidence + " (summary)");
-  return m;
-}
-
-std::string code_for(const v1::RoomCreated& rc, v1::Role role) {
-  for (const auto& c : rc.codes())
-    if (c.role() == role) return c.code();
-  return {};
-}
-
 // Interviewer, candidate and observer in a room, played through to scoring.
 struct played_room {
   std::unique_ptr<client> iv, ob;

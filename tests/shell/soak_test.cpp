@@ -64,31 +64,15 @@ const char* const kScenarios[] = {"failed-canary-release", "pm-feature-mid-sprin
 
 // ---------------------------------------------------------------- helpers
 
-std::string code_for(const v1::RoomCreated& rc, v1::Role role) {
-  for (const auto& c : rc.codes())
-    if (c.role() == role) return c.code();
-  return {};
-}
-
 v1::ClientMessage leave() {
   v1::ClientMessage m;
   m.mutable_leave_room();
   return m;
 }
 
+// Drafts rate 2, submissions 3: a draft's text must never be what is revealed.
 v1::ClientMessage scorecard(const v1::Scenario& sc, const std::string& evidence, bool submit) {
-  v1::ClientMessage m;
-  auto* s = m.mutable_save_scorecard();
-  s->set_submit(submit);
-  for (const auto& d : sc.rubric()) {
-    auto* score = s->mutable_scorecard()->add_scores();
-    score->set_dimension_id(d.id());
-    score->set_rating(submit ? 3 : 2);
-    score->set_evidence(evidence);
-  }
-  s->mutable_scorecard()->set_recommendation(v1::RECOMMENDATION_YES);
-  s->mutable_scorecard()->set_summary(evidence + " in summary");
-  return m;
+  return testing::scorecard(sc, submit ? 3 : 2, evidence, submit);
 }
 
 v1::ClientMessage hello_message(const std::string& name, const std::string& token) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "mockloop/v1/scenario.pb.h"
 #include "mockloop/v1/wire.pb.h"
 
 namespace mockloop::testing {
@@ -15,12 +16,36 @@ inline v1::ClientMessage ping(std::string payload = "hi") {
   return m;
 }
 
+// The code for `role` among those a CreateRoom returned.
+inline std::string code_for(const v1::RoomCreated& rc, v1::Role role) {
+  for (const auto& c : rc.codes())
+    if (c.role() == role) return c.code();
+  return {};
+}
+
 inline v1::ClientMessage enqueue(std::vector<v1::RoundType> rounds, v1::Level level = v1::LEVEL_L5,
                                  std::string language = "en") {
   v1::ClientMessage m;
   for (auto r : rounds) m.mutable_enqueue()->add_rounds(r);
   m.mutable_enqueue()->set_level(level);
   m.mutable_enqueue()->set_language(std::move(language));
+  return m;
+}
+
+// A scorecard for every rubric dimension of `sc`, with `evidence` in each
+// score and the summary (tests look for it), saved as a draft or submitted.
+inline v1::ClientMessage scorecard(const v1::Scenario& sc, uint32_t rating, const std::string& evidence, bool submit) {
+  v1::ClientMessage m;
+  auto* s = m.mutable_save_scorecard();
+  s->set_submit(submit);
+  for (const auto& d : sc.rubric()) {
+    auto* score = s->mutable_scorecard()->add_scores();
+    score->set_dimension_id(d.id());
+    score->set_rating(rating);
+    score->set_evidence(evidence);
+  }
+  s->mutable_scorecard()->set_recommendation(rating >= 3 ? v1::RECOMMENDATION_YES : v1::RECOMMENDATION_NO);
+  s->mutable_scorecard()->set_summary(evidence + " (summary)");
   return m;
 }
 
