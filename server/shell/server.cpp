@@ -211,8 +211,8 @@ struct server::impl {
   net::steady_timer drain_timer_;
   net::steady_timer heartbeat_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
-  std::atomic<size_t> rooms_draining_{0};
-  bool released_while_idle_ = false;  // on the heartbeat's strand  // rooms whose strand has not reached its shutdown yet
+  std::atomic<size_t> rooms_draining_{0};  // rooms still finishing what they hold
+  bool released_while_idle_ = false;       // on the heartbeat's strand
   std::shared_ptr<listener> listener_;
 };
 
