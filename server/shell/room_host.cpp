@@ -144,7 +144,9 @@ void room_host::emit(const std::shared_ptr<websocket_session>& s, std::shared_pt
   flush_writes();  // a held frame always has a write coming for it
 }
 
-void room_host::emit(const std::shared_ptr<websocket_session>& s, const v1::ServerMessage& m) { emit(s, s->frame_for(m)); }
+void room_host::emit(const std::shared_ptr<websocket_session>& s, const v1::ServerMessage& m) {
+  emit(s, s->frame_for(m));
+}
 
 // Closed or gone: not to be rebuilt after a restart.
 void room_host::close_in_store() {
@@ -298,8 +300,8 @@ void room_host::save_submission(room_effects& fx, const std::string& participant
   fx.to_persist.reset();
   const auto request_id = fx.persist_request_id;
   if (std::find(submitting_.begin(), submitting_.end(), participant_id) != submitting_.end()) {
-    fx.replies.push_back(make_error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION,
-                                    "your scorecard is being submitted already"));
+    fx.replies.push_back(
+        make_error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "your scorecard is being submitted already"));
     return;
   }
   submitting_.push_back(participant_id);

@@ -127,8 +127,8 @@ class room_host : public std::enable_shared_from_this<room_host> {
   std::shared_ptr<store_writer> writer_;
   v1::SessionType type_;
   std::vector<std::pair<std::string, v1::Role>> codes_;  // (SHA-256 of the code, role)
-  size_t durable_events_ = 0;  // the core's events already in the store
-  bool writing_ = false;       // one write of this room's in flight at a time
+  size_t durable_events_ = 0;                            // the core's events already in the store
+  bool writing_ = false;                                 // one write of this room's in flight at a time
   // Raters whose submission is being made durable: a second one from them
   // (another device, a double click) waits for the first to land.
   std::vector<std::string> submitting_;

@@ -100,8 +100,10 @@ struct server::impl {
       for (auto& [hash, session_id] : db.resume_tokens(row.room_id)) tokens[session_id].push_back(std::move(hash));
       for (auto& [session_id, hashes] : tokens)
         for (size_t i = 0; i < hashes.size(); i += 2)
-          hub_->register_resume(hashes[i], hub::resume_entry{session_id, {}, host, now + grace_ms,
-                                                             i + 1 < hashes.size() ? hashes[i + 1] : std::string()});
+          hub_->register_resume(
+              hashes[i],
+              hub::resume_entry{
+                  session_id, {}, host, now + grace_ms, i + 1 < hashes.size() ? hashes[i + 1] : std::string()});
       host->start_recovered(row.down_since_ms);  // the room also counts up to its last event
       ++recovered;
     }

@@ -85,8 +85,10 @@ void store_writer::commit(std::vector<job>& jobs) {
   }
   for (size_t i = 0; i < jobs.size(); ++i) {
     if (!jobs[i].done) continue;
-    if (!committed) jobs[i].done(false, batch_error);
-    else jobs[i].done(ok[i] != 0, errors[i]);
+    if (!committed)
+      jobs[i].done(false, batch_error);
+    else
+      jobs[i].done(ok[i] != 0, errors[i]);
   }
 }
 

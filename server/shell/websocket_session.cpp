@@ -4,14 +4,14 @@
 
 #include "clock.h"
 #include "committee_host.h"
-#include "mockloop/core/debrief_markdown.h"
-#include "store.h"
-#include "store_writer.h"
 #include "matchmaking.h"
+#include "mockloop/core/debrief_markdown.h"
 #include "random.h"
 #include "room_directory.h"
 #include "room_host.h"
 #include "sha256.h"
+#include "store.h"
+#include "store_writer.h"
 
 namespace mockloop {
 

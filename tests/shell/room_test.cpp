@@ -17,13 +17,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-
-
-
-
-
-
-
 // Waits for a room state (either view) satisfying pred.
 template <class Pred>
 result<v1::ServerMessage> wait_state(client& c, Pred pred, std::chrono::milliseconds limit = 5s) {

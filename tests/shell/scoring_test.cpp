@@ -175,9 +175,8 @@ TEST_F(Scoring, ASecondSubmissionInFlightIsRefusedAndTheFirstStands) {
   EXPECT_EQ(replies[second.value()].error().code(), v1::ERROR_CODE_FAILED_PRECONDITION);
 
   ASSERT_TRUE(r.iv->request(control(v1::RoomControl::ACTION_REVEAL))->has_ack());
-  auto staff = r.iv->wait_for([](const auto& m) {
-    return m.has_staff_room_state() && !m.staff_room_state().debrief_id().empty();
-  });
+  auto staff = r.iv->wait_for(
+      [](const auto& m) { return m.has_staff_room_state() && !m.staff_room_state().debrief_id().empty(); });
   ASSERT_TRUE(staff);
   ASSERT_EQ(staff->staff_room_state().revealed_size(), 1);
   EXPECT_EQ(staff->staff_room_state().revealed(0).scores(0).evidence(), "FIRST-CARD");

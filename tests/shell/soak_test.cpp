@@ -55,11 +55,11 @@ using namespace std::chrono_literals;
 
 // ------------------------------------------------------------------ scale
 
-constexpr int kWaveA = 12;           // rooms begun before the crash
-constexpr int kWaveB = 6;            // rooms begun on the restarted server
-constexpr int kThreads = 3;          // each drives its own rooms and clients
-constexpr int kGraceSeconds = 8;     // --reconnect-grace-seconds
-constexpr double kDropChance = 0.06; // per seated client, before each step of its room
+constexpr int kWaveA = 12;            // rooms begun before the crash
+constexpr int kWaveB = 6;             // rooms begun on the restarted server
+constexpr int kThreads = 3;           // each drives its own rooms and clients
+constexpr int kGraceSeconds = 8;      // --reconnect-grace-seconds
+constexpr double kDropChance = 0.06;  // per seated client, before each step of its room
 const char* const kScenarios[] = {"failed-canary-release", "pm-feature-mid-sprint", "project-off-track"};
 
 // ---------------------------------------------------------------- helpers
@@ -111,15 +111,24 @@ enum class crash_point { lobby, briefing, interview, scoring, inflight_submit, i
 
 const char* name_of(crash_point p) {
   switch (p) {
-    case crash_point::lobby: return "lobby";
-    case crash_point::briefing: return "briefing";
-    case crash_point::interview: return "interview";
-    case crash_point::scoring: return "scoring";
-    case crash_point::inflight_submit: return "submission in flight";
-    case crash_point::inflight_reveal: return "reveal in flight";
-    case crash_point::revealed: return "revealed";
-    case crash_point::done: return "done";
-    case crash_point::none: return "after the restart";
+    case crash_point::lobby:
+      return "lobby";
+    case crash_point::briefing:
+      return "briefing";
+    case crash_point::interview:
+      return "interview";
+    case crash_point::scoring:
+      return "scoring";
+    case crash_point::inflight_submit:
+      return "submission in flight";
+    case crash_point::inflight_reveal:
+      return "reveal in flight";
+    case crash_point::revealed:
+      return "revealed";
+    case crash_point::done:
+      return "done";
+    case crash_point::none:
+      return "after the restart";
   }
   return "?";
 }
@@ -148,11 +157,11 @@ struct member {
   encoding wire = encoding::json;
   std::unique_ptr<client> c;  // null while dropped
   std::string token, session_id;
-  bool seated = false;  // joined: it has a seat to resume
-  bool gone = false;    // left (politely or not) for good
-  int down_for = -1;    // while dropped: steps of its room until it resumes
-  bool acked = false;   // its submission was acknowledged
-  view conn;            // the current connection
+  bool seated = false;          // joined: it has a seat to resume
+  bool gone = false;            // left (politely or not) for good
+  int down_for = -1;            // while dropped: steps of its room until it resumes
+  bool acked = false;           // its submission was acknowledged
+  view conn;                    // the current connection
   std::set<std::string> asked;  // follow-up texts seen asked, any connection
   std::vector<frame> frames;    // candidate and interviewer: every frame of every connection
   bool is_rater() const { return role == v1::ROLE_INTERVIEWER || role == v1::ROLE_OBSERVER; }
@@ -201,20 +210,20 @@ struct room_run {
   std::string scenario_id;
   std::mt19937 rng;
   std::vector<step> steps;
-  size_t next = 0;     // the next step to run
-  size_t stop_at = 0;  // before the crash, run up to here
+  size_t next = 0;                              // the next step to run
+  size_t stop_at = 0;                           // before the crash, run up to here
   std::vector<std::unique_ptr<member>> people;  // [0] interviewer, [1] candidate, then observers
   v1::RoomCreated codes;
   std::string room_id, debrief_id;
   v1::Scenario scenario;
   int serial = 0;
-  std::vector<std::string> acked_cards;  // evidence of every acknowledged card
-  std::set<std::string> submitted_texts; // evidence of every submission sent, acked or not
-  member* inflight_rater = nullptr;      // its submission was in flight at the crash
+  std::vector<std::string> acked_cards;   // evidence of every acknowledged card
+  std::set<std::string> submitted_texts;  // evidence of every submission sent, acked or not
+  member* inflight_rater = nullptr;       // its submission was in flight at the crash
   bool inflight_reveal = false;
   bool broken = false;
   std::string outcome;  // how the in-flight request fared, for the summary
-  std::string log;  // what happened to it, for failure messages
+  std::string log;      // what happened to it, for failure messages
 
   member& iv() { return *people[0]; }
   member& ca() { return *people[1]; }
@@ -231,8 +240,8 @@ struct room_run {
 struct soak_world {
   std::atomic<uint16_t> port{0};
   std::mutex pre_kill_mu;
-  std::vector<std::function<void()>> pre_kill;       // run by the test body just before SIGKILL
-  std::vector<std::function<void()>> mid_resumes;    // idem, first
+  std::vector<std::function<void()>> pre_kill;     // run by the test body just before SIGKILL
+  std::vector<std::function<void()>> mid_resumes;  // idem, first
   std::atomic<int> resumes{0};
   std::atomic<bool> abort{false};  // the test body gave up: drop everything
   std::chrono::steady_clock::time_point restarted;
@@ -309,7 +318,8 @@ class driver {
     auto w = m.c->hello(m.name, {}, m.token);
     if (!w) return fail(m.name + " hello with token: " + w.error().message), false;
     if (!w->resumed())
-      return fail(m.name + " (" + v1::Role_Name(m.role) + ") presented its latest resume token and was not resumed"), false;
+      return fail(m.name + " (" + v1::Role_Name(m.role) + ") presented its latest resume token and was not resumed"),
+             false;
     w_.resumes.fetch_add(1);
     if (w->session_id() != m.session_id) return fail(m.name + " resumed into another session"), false;
     m.token = w->resume_token();
@@ -533,20 +543,36 @@ void plan(room_run& r, int observers) {
 
   auto pick = [&](const std::vector<size_t>& v) { return v[r.rng() % v.size()]; };
   switch (r.crash) {
-    case crash_point::lobby: r.stop_at = start_at; break;
-    case crash_point::briefing: r.stop_at = briefing_skip; break;
-    case crash_point::interview: r.stop_at = pick(phase_skips); break;
+    case crash_point::lobby:
+      r.stop_at = start_at;
+      break;
+    case crash_point::briefing:
+      r.stop_at = briefing_skip;
+      break;
+    case crash_point::interview:
+      r.stop_at = pick(phase_skips);
+      break;
     case crash_point::scoring: {  // at least one card in, not all
       std::vector<size_t> after_first(submits.begin() + 1, submits.end());
       if (r.reveal_early) after_first.push_back(reveal_at);
       r.stop_at = pick(after_first);
       break;
     }
-    case crash_point::inflight_submit: r.stop_at = pick(submits); break;
-    case crash_point::inflight_reveal: r.stop_at = reveal_at; break;
-    case crash_point::revealed: r.stop_at = debrief_at; break;
-    case crash_point::done: r.stop_at = r.steps.size(); break;
-    case crash_point::none: r.stop_at = 0; break;
+    case crash_point::inflight_submit:
+      r.stop_at = pick(submits);
+      break;
+    case crash_point::inflight_reveal:
+      r.stop_at = reveal_at;
+      break;
+    case crash_point::revealed:
+      r.stop_at = debrief_at;
+      break;
+    case crash_point::done:
+      r.stop_at = r.steps.size();
+      break;
+    case crash_point::none:
+      r.stop_at = 0;
+      break;
   }
 }
 
@@ -558,8 +584,8 @@ std::optional<std::string> probe_of(const std::string& text) {
   size_t n = 0;
   while (n < text.size() && n < 40) {
     const unsigned char ch = static_cast<unsigned char>(text[n]);
-    if (!(std::isalnum(ch) || ch == ' ' || ch == ',' || ch == '.' || ch == '-' || ch == '(' || ch == ')' ||
-          ch == ':' || ch == ';' || ch == '?' || ch == '!'))
+    if (!(std::isalnum(ch) || ch == ' ' || ch == ',' || ch == '.' || ch == '-' || ch == '(' || ch == ')' || ch == ':' ||
+          ch == ';' || ch == '?' || ch == '!'))
       break;
     ++n;
   }
@@ -714,10 +740,9 @@ TEST_F(Soak, RoomsChurnThroughACrashWithoutLosingCardsLeakingRubricOrLeavingZomb
 
   // The first wave's crash points: each at least once, the rest at random;
   // two rooms also have a client half-way through a resume.
-  std::vector<crash_point> points = {crash_point::lobby,           crash_point::briefing,
-                                     crash_point::interview,       crash_point::scoring,
-                                     crash_point::inflight_submit, crash_point::inflight_reveal,
-                                     crash_point::revealed,        crash_point::done};
+  std::vector<crash_point> points = {
+      crash_point::lobby,           crash_point::briefing,        crash_point::interview, crash_point::scoring,
+      crash_point::inflight_submit, crash_point::inflight_reveal, crash_point::revealed,  crash_point::done};
   while (points.size() < static_cast<size_t>(kWaveA))
     points.push_back(static_cast<crash_point>(rng() % static_cast<unsigned>(crash_point::none)));
   std::shuffle(points.begin(), points.end(), rng);
@@ -760,10 +785,11 @@ TEST_F(Soak, RoomsChurnThroughACrashWithoutLosingCardsLeakingRubricOrLeavingZomb
         return;
       }
       for (auto* r : mine_a) driver(world_, *r).after_restart();
-      const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                              world_.restarted)
-                            .count();
-      for (auto seen = world_.back_after_ms.load(); took > seen && !world_.back_after_ms.compare_exchange_weak(seen, took);) {
+      const auto took =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - world_.restarted)
+              .count();
+      for (auto seen = world_.back_after_ms.load();
+           took > seen && !world_.back_after_ms.compare_exchange_weak(seen, took);) {
       }
       mine_all.insert(mine_all.begin(), mine_a.begin(), mine_a.end());
       drive(mine_all, [](const room_run& r) { return r.steps.size(); });
@@ -812,7 +838,8 @@ TEST_F(Soak, RoomsChurnThroughACrashWithoutLosingCardsLeakingRubricOrLeavingZomb
   {
     const auto log = proc->log();
     const auto at = log.find("recovered ");
-    std::cout << "[ soak ] SIGKILL " << inflight_for.count() << " ms after the in-flight requests; restarted: " << (at == std::string::npos ? "no rooms recovered" : log.substr(at, log.find('\n', at) - at))
+    std::cout << "[ soak ] SIGKILL " << inflight_for.count() << " ms after the in-flight requests; restarted: "
+              << (at == std::string::npos ? "no rooms recovered" : log.substr(at, log.find('\n', at) - at))
               << std::endl;
   }
 
@@ -851,9 +878,8 @@ TEST_F(Soak, RoomsChurnThroughACrashWithoutLosingCardsLeakingRubricOrLeavingZomb
   RecordProperty("rss_start_kib", std::to_string(rss_start));
   RecordProperty("rss_end_kib", std::to_string(rss_end));
   EXPECT_GT(rss_start, 0);
-  EXPECT_LE(rss_end, rss_start + rss_start / 10)
-      << "RSS grew from " << rss_start << " KiB to " << rss_end << " KiB (" << (rss_end - rss_start) * 100 / rss_start
-      << "%) over the soak";
+  EXPECT_LE(rss_end, rss_start + rss_start / 10) << "RSS grew from " << rss_start << " KiB to " << rss_end << " KiB ("
+                                                 << (rss_end - rss_start) * 100 / rss_start << "%) over the soak";
 
   // --- no acknowledged card lost, no staff byte to a candidate.
   rooms.push_back(std::move(warm));
@@ -913,9 +939,7 @@ TEST_F(Soak, RoomsChurnThroughACrashWithoutLosingCardsLeakingRubricOrLeavingZomb
     std::string plain, debriefs = candidate_copy;
     for (const auto& f : r.ca().frames) (f.candidate_debrief ? debriefs : plain) += f.bytes;
     candidate_bytes += plain.size() + debriefs.size();
-    auto where = [&] {
-      return "room " + std::to_string(r.index) + " (crash point " + name_of(r.crash) + "): ";
-    };
+    auto where = [&] { return "room " + std::to_string(r.index) + " (crash point " + name_of(r.crash) + "): "; };
     for (const auto& s : soak_strings(plain))
       if (s.find("-ask-") == std::string::npos || !asked.count(s + " and who owns the rollback?"))
         ADD_FAILURE() << where() << "the candidate received " << s;
@@ -943,7 +967,8 @@ TEST_F(Soak, RoomsChurnThroughACrashWithoutLosingCardsLeakingRubricOrLeavingZomb
             << " probes" << std::endl;
   for (auto& r : rooms)
     if (!r->outcome.empty()) std::cout << "[ soak ] r" << r->index << ": " << r->outcome << std::endl;
-  for (const auto& [point, n] : broken_by_point) std::cout << "[ soak ] broken rooms at " << point << ": " << n << std::endl;
+  for (const auto& [point, n] : broken_by_point)
+    std::cout << "[ soak ] broken rooms at " << point << ": " << n << std::endl;
   EXPECT_GT(acked_total, static_cast<size_t>(kWaveA)) << "the soak must actually score";
   EXPECT_GT(probes_checked, 100u) << "the soak must actually look for staff text";
 }
