@@ -878,8 +878,16 @@ TEST_F(Soak, RoomsChurnThroughACrashWithoutLosingCardsLeakingRubricOrLeavingZomb
   RecordProperty("rss_start_kib", std::to_string(rss_start));
   RecordProperty("rss_end_kib", std::to_string(rss_end));
   EXPECT_GT(rss_start, 0);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Under ASan freed memory waits in a quarantine (256 MiB by default) and
+  // TSan keeps shadow memory for what was touched: RSS measures the
+  // sanitizer, not the server. Leaks are LeakSanitizer's job there; the
+  // plain build holds the server to the 10%.
+  std::cout << "[ soak ] RSS bound not checked in a sanitizer build" << std::endl;
+#else
   EXPECT_LE(rss_end, rss_start + rss_start / 10) << "RSS grew from " << rss_start << " KiB to " << rss_end << " KiB ("
                                                  << (rss_end - rss_start) * 100 / rss_start << "%) over the soak";
+#endif
 
   // --- no acknowledged card lost, no staff byte to a candidate.
   rooms.push_back(std::move(warm));
