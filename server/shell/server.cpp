@@ -129,7 +129,7 @@ struct server::impl {
   // Once nobody is connected and no room is open, the memory a busy spell
   // left in malloc's free lists and SQLite's page cache goes back to the
   // system: a server that has emptied should look like one that just started
-  // (docs/load.md, "After the load"). Once per idle spell, on the heartbeat.
+  // (the soak test holds it to 10%). Once per idle spell, on the heartbeat.
   void release_memory_when_idle() {
     const bool idle = hub_->session_count() == 0 && hub_->rooms && hub_->rooms->size() == 0;
     if (!idle) {

@@ -182,8 +182,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
         // Back in a room: the new token is stored before the client is
         // given it, or a crash in between would leave the client holding
         // only a token the restarted server never saw.
-        room_ = resumed;
-        hub_->update_resume_room(token_hash_, resumed);
+        room_ = resumed;  // the resume entry has it already (on_welcome)
         store_token(token_hash_, resumed->id(), [self = shared_from_this(), welcome = std::move(reply), resumed] {
           self->deliver(welcome);
           resumed->resume(self);
@@ -285,10 +284,7 @@ void websocket_session::store_token(const std::string& token_hash, const std::st
       });
 }
 
-void websocket_session::deliver(const v1::ServerMessage& m) {
-  if (m.has_error()) hub_->metrics().count_error(m.error().code());
-  enqueue(std::make_shared<const std::string>(encode(m, core_.wire_encoding())));
-}
+void websocket_session::deliver(const v1::ServerMessage& m) { enqueue(frame_for(m)); }
 
 // Room requests: creating and joining go through the directory, the rest
 // to the room this session is in, on the room's strand.
