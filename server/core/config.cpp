@@ -8,7 +8,8 @@
 namespace mockloop {
 namespace {
 
-using member = std::variant<std::string server_config::*, uint16_t server_config::*, uint32_t server_config::*>;
+using member = std::variant<std::string server_config::*, uint16_t server_config::*, uint32_t server_config::*,
+                            bool server_config::*>;
 
 struct setting {
   std::string_view key;  // file key; the flag is --key with '_' as '-'
@@ -42,6 +43,15 @@ const setting settings[] = {
     {"max_room_participants", &server_config::max_room_participants, "people in one room"},
     {"reconnect_grace_seconds", &server_config::reconnect_grace_seconds, "how long a dropped participant's seat is held"},
     {"max_rooms_per_user", &server_config::max_rooms_per_user, "rooms and committees one user may have open as creator"},
+    {"max_board_objects", &server_config::max_board_objects, "objects on one round's shared board"},
+    {"max_board_ops", &server_config::max_board_ops, "changes to one round's board"},
+    {"ice_servers", &server_config::ice_servers, "comma-separated STUN/TURN URLs for the room's call; empty = host candidates only"},
+    {"turn_secret", &server_config::turn_secret, "coturn static-auth-secret: issue time-limited TURN credentials"},
+    {"turn_ttl_seconds", &server_config::turn_ttl_seconds, "lifetime of issued TURN credentials"},
+    {"ice_relay_only", &server_config::ice_relay_only, "true: relayed candidates only, peers never see each other's address"},
+    {"max_call_speakers", &server_config::max_call_speakers, "publishers in one call (full mesh)"},
+    {"max_call_members", &server_config::max_call_members, "speakers plus listeners in one call"},
+    {"signals_per_second", &server_config::signals_per_second, "WebRTC signals a client may send per second (burst 4x)"},
     {"widen_after_seconds", &server_config::widen_after_seconds, "queue wait before a search widens"},
     {"ticket_max_wait_seconds", &server_config::ticket_max_wait_seconds, "default lifetime of a queue ticket"},
     {"match_join_timeout_seconds", &server_config::match_join_timeout_seconds, "time a matched peer has to join"},
@@ -78,6 +88,13 @@ std::string validate(const server_config& c) {
   if (c.max_room_participants < 2) return "max_room_participants must be at least 2";
   if (c.hello_timeout_ms == 0 || c.idle_timeout_ms == 0 || c.ws_handshake_timeout_ms == 0)
     return "timeouts must be positive";
+  if (c.max_board_objects == 0 || c.max_board_ops == 0) return "max_board_objects and max_board_ops must be positive";
+  if (c.max_call_speakers < 2) return "max_call_speakers must be at least 2";
+  if (c.max_call_members < c.max_call_speakers) return "max_call_members must be at least max_call_speakers";
+  if (c.signals_per_second == 0) return "signals_per_second must be positive";
+  if (c.turn_ttl_seconds == 0) return "turn_ttl_seconds must be positive";
+  if (c.ice_relay_only && c.ice_servers.find("turn") == std::string::npos)
+    return "ice_relay_only needs a turn: or turns: URL in ice_servers";
   static const std::string_view levels[] = {"trace", "debug", "info", "warn", "error"};
   bool level_ok = false;
   for (auto l : levels) level_ok |= c.log_level == l;
@@ -95,6 +112,11 @@ std::string apply_setting(server_config& cfg, std::string_view key, std::string_
           using T = std::remove_reference_t<decltype(cfg.*m)>;
           if constexpr (std::is_same_v<T, std::string>) {
             cfg.*m = std::string(value);
+            return {};
+          } else if constexpr (std::is_same_v<T, bool>) {
+            if (value == "true" || value == "1") cfg.*m = true;
+            else if (value == "false" || value == "0") cfg.*m = false;
+            else return std::string(key) + ": expected true or false, got '" + std::string(value) + "'";
             return {};
           } else {
             return parse_number(key, value, cfg.*m);
@@ -207,6 +229,8 @@ std::string usage_text() {
         [&](auto m) -> std::string {
           if constexpr (std::is_same_v<std::remove_cvref_t<decltype(defaults.*m)>, std::string>)
             return defaults.*m;
+          else if constexpr (std::is_same_v<std::remove_cvref_t<decltype(defaults.*m)>, bool>)
+            return defaults.*m ? "true" : "false";
           else
             return std::to_string(defaults.*m);
         },

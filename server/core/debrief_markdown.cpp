@@ -1,5 +1,8 @@
 #include "mockloop/core/debrief_markdown.h"
 
+#include "mockloop/core/board.h"
+#include "mockloop/core/ice.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -65,6 +68,14 @@ std::string render_markdown(const v1::DebriefRecord& r) {
   md << "\n## Timeline\n\n";
   if (r.timeline().empty()) md << "Nothing was recorded.\n";
   for (const auto& t : r.timeline()) md << "- " << cell(t.what()) << "\n";
+
+  if (!r.board_svg().empty()) {
+    // Inline, so the Markdown is one self-contained file wherever it goes.
+    const auto& svg = r.board_svg();
+    md << "\n## Board\n\n![The board as the round ended](data:image/svg+xml;base64,"
+       << base64(reinterpret_cast<const uint8_t*>(svg.data()), svg.size()) << ")\n\n";
+    for (const auto& line : describe_board(r.board())) md << "- " << cell(line) << "\n";
+  }
 
   md << "\n## Scores\n\n";
   const auto& agg = r.aggregation();

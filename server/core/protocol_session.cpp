@@ -144,6 +144,47 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
       return check_length("rationale", m.cast_vote().rationale(), 2000, false);
     case v1::ClientMessage::kCommitteeAction:
       return check_length("reasons", m.committee_action().reasons(), 4000, false);
+    case v1::ClientMessage::kBoardOp: {
+      const auto& op = m.board_op();
+      if (auto e = check_length("objectId", op.object_id(), 32, true)) return e;
+      if (op.has_put()) {
+        // The board checks the rest against its own limits (docs/board.md).
+        if (auto e = check_length("text", op.put().text(), 1024, false)) return e;
+        if (auto e = check_length("fromId", op.put().from_id(), 32, false)) return e;
+        if (auto e = check_length("toId", op.put().to_id(), 32, false)) return e;
+      }
+      return std::nullopt;
+    }
+    case v1::ClientMessage::kRtcSignal: {
+      const auto& s = m.rtc_signal();
+      if (auto e = check_length("toParticipantId", s.to_participant_id(), 64, true)) return e;
+      auto missing = [](const char* field, const char* what) {
+        v1::Error e;
+        e.set_code(v1::ERROR_CODE_MISSING_FIELD);
+        e.set_field(field);
+        e.set_message(what);
+        return e;
+      };
+      switch (s.payload_case()) {
+        case v1::RtcSignal::kDescription: {
+          const auto& d = s.description();
+          if (d.type() == v1::SessionDescription::TYPE_UNSPECIFIED) return missing("type", "a description needs a type");
+          return check_length("sdp", d.sdp(), 24 * 1024, d.type() != v1::SessionDescription::TYPE_ROLLBACK);
+        }
+        case v1::RtcSignal::kCandidate: {
+          const auto& c = s.candidate();
+          if (auto e = check_length("candidate", c.candidate(), 1024, false)) return e;
+          if (auto e = check_length("sdpMid", c.sdp_mid(), 64, false)) return e;
+          return check_length("usernameFragment", c.username_fragment(), 256, false);
+        }
+        case v1::RtcSignal::PAYLOAD_NOT_SET:
+          return missing("description", "a signal carries a description or a candidate");
+      }
+      return std::nullopt;
+    }
+    case v1::ClientMessage::kJoinCall:
+    case v1::ClientMessage::kLeaveCall:
+    case v1::ClientMessage::kCallUpdate:
     case v1::ClientMessage::kCancelTicket:
     case v1::ClientMessage::kLeaveRoom:
     case v1::ClientMessage::BODY_NOT_SET:
@@ -157,7 +198,9 @@ protocol_session::protocol_session(encoding enc, session_identity id, const serv
       identity_(std::move(id)),
       max_frame_bytes_(cfg.max_frame_bytes),
       messages_per_second_(cfg.messages_per_second),
-      limiter_(cfg.messages_per_second, cfg.messages_per_second, now) {}
+      limiter_(cfg.messages_per_second, cfg.messages_per_second, now),
+      signals_per_second_(cfg.signals_per_second),
+      signal_limiter_(cfg.signals_per_second, cfg.signals_per_second * 4, now) {}
 
 std::optional<close_request> protocol_session::on_hello_deadline() const {
   if (handshaken_) return std::nullopt;
@@ -193,10 +236,14 @@ protocol_session::output protocol_session::on_message(std::string_view payload, 
 
   // Rate limit after the handshake so that a fresh client's Hello is never
   // refused; the bucket starts full anyway.
-  if (handshaken_ && !limiter_.allow(now)) {
-    out.replies.push_back(make_error(m.request_id(), v1::ERROR_CODE_RATE_LIMITED,
-                                     "more than " + std::to_string(messages_per_second_) +
-                                         " messages a second; this one was dropped"));
+  // WebRTC signals have a bucket of their own: a call's ICE burst must not
+  // starve the person's clicks, nor clicks the call.
+  const bool signal = m.body_case() == v1::ClientMessage::kRtcSignal;
+  if (handshaken_ && !(signal ? signal_limiter_ : limiter_).allow(now)) {
+    out.replies.push_back(make_error(
+        m.request_id(), v1::ERROR_CODE_RATE_LIMITED,
+        signal ? "more than " + std::to_string(signals_per_second_) + " signals a second; this one was dropped"
+               : "more than " + std::to_string(messages_per_second_) + " messages a second; this one was dropped"));
     return out;
   }
 

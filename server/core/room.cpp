@@ -62,6 +62,8 @@ void merge(room_effects& into, room_effects&& from) {
   into.closed |= from.closed;
   into.revealed |= from.revealed;
   into.forfeited |= from.forfeited;
+  for (auto& op : from.board_ops) into.board_ops.push_back(std::move(op));
+  into.board_reset |= from.board_reset;
 }
 
 bool is_staff(v1::Role role) {
@@ -84,6 +86,11 @@ const room::participant* room::find(const std::string& id) const {
 std::optional<v1::Role> room::role_of(const std::string& participant_id) const {
   if (const auto* p = find(participant_id)) return p->role;
   return std::nullopt;
+}
+
+std::string room::display_name(const std::string& participant_id) const {
+  const auto* p = find(participant_id);
+  return p ? p->name : std::string{};
 }
 
 bool room::seat_taken(v1::Role role) const {
@@ -216,6 +223,9 @@ room_effects room::handle(const std::string& participant_id, const v1::ClientMes
       break;
     case v1::ClientMessage::kSaveScorecard:
       r = save_scorecard(*p, m.save_scorecard(), m.request_id(), now_ms);
+      break;
+    case v1::ClientMessage::kBoardOp:
+      r = board_op(*p, m.board_op(), m.request_id(), now_ms);
       break;
     default:
       r = error(m.request_id(), v1::ERROR_CODE_INVALID_ARGUMENT, "not a room request");
@@ -404,6 +414,7 @@ void room::begin_round(uint32_t round) {
   note_bytes_ = 0;
   cards_.clear();
   first_phase_ms_ = 0;
+  board_.clear();
 }
 
 room_effects room::next_round(const std::string& participant_id, std::shared_ptr<const v1::Scenario> scenario,
@@ -420,6 +431,44 @@ room_effects room::next_round(const std::string& participant_id, std::shared_ptr
   begin_round(round_ + 1);
   log(now_ms, participant_id).set_round_started(round_);
   for (const auto& x : participants_) fx.need_briefing.push_back(x.id);  // the scenario may have changed
+  fx.board_reset = true;
+  return fx;
+}
+
+// ---------------------------------------------------------------- board
+
+// The candidate draws, and the interviewer or coach with them; observers
+// watch. Only while the interviewer's clock runs a phase, and when the
+// scenario time-boxes a sketch, only in its sketch phases: pens down after.
+std::optional<std::string> room::why_not_draw(const participant& p) const {
+  if (p.role != v1::ROLE_CANDIDATE && !runs_interview(p.role)) return "observers watch the board";
+  if (stage_ != v1::ROOM_STAGE_INTERVIEW || phase_index_ < 0) return "the board opens when the interview starts";
+  const auto& phases = scenario_->phases();
+  const bool boxed = std::any_of(phases.begin(), phases.end(), [](const auto& ph) { return ph.sketch(); });
+  if (boxed && !phases[phase_index_].sketch()) return "the board is open in the sketch phase only";
+  return std::nullopt;
+}
+
+bool room::can_draw(const std::string& participant_id) const {
+  const auto* p = find(participant_id);
+  return p && !why_not_draw(*p);
+}
+
+room_effects room::board_op(const participant& p, const v1::BoardOp& op, uint32_t request_id, int64_t now) {
+  if (const auto why = why_not_draw(p))
+    return error(request_id,
+                 p.role == v1::ROLE_OBSERVER ? v1::ERROR_CODE_PERMISSION_DENIED : v1::ERROR_CODE_FAILED_PRECONDITION,
+                 *why);
+  auto r = board_.apply(op, p.id, settings_.board);
+  if (r.error) {
+    room_effects fx;
+    fx.replies.push_back(make_error(request_id, r.error->code(), r.error->message(), r.error->field()));
+    return fx;
+  }
+  auto fx = ack(request_id);
+  fx.state_changed = false;  // the ops go out as a BoardUpdate, not a state push
+  for (const auto& o : r.applied) *log(now, p.id).mutable_board_op() = o;
+  fx.board_ops = std::move(r.applied);
   return fx;
 }
 
@@ -607,6 +656,10 @@ v1::DebriefRecord room::debrief_record(const std::string& debrief_id, v1::Sessio
   const std::vector<v1::RubricDimension> rubric(scenario_->rubric().begin(), scenario_->rubric().end());
   *r.mutable_aggregation() = aggregate(rubric, cards);
   for (const auto& d : rubric) *r.add_rubric() = d;
+  if (!board_.empty()) {
+    *r.mutable_board() = board_snapshot();
+    r.set_board_svg(render_board_svg(r.board()));
+  }
   return r;
 }
 
@@ -620,6 +673,7 @@ v1::CandidateDebrief room::candidate_debrief(const std::string& debrief_id) cons
   *d.mutable_aggregation() = aggregate(rubric, cards);
   for (const auto& a : asked_) *d.add_follow_ups() = a;
   for (auto& [line, staff_only] : timeline(false)) d.add_timeline(std::move(line));
+  if (!board_.empty()) d.set_board_svg(render_board_svg(board_snapshot()));
   return d;
 }
 
@@ -932,6 +986,9 @@ bool room::replay(const v1::RoomEvent& e, const room_history& h) {
     case v1::RoomEvent::kRecovered:
       apply_recovered(e.recovered().down_since_ms(), at);
       break;
+    case v1::RoomEvent::kBoardOp:
+      if (!board_.replay(e.board_op())) return false;
+      break;
     default:
       return false;
   }
@@ -1077,6 +1134,7 @@ v1::CandidateBriefing room::candidate_briefing() const {
     info->set_name(ph.name());
     info->set_duration_seconds(ph.duration_seconds());
     info->set_candidate_guidance(ph.candidate_guidance());
+    info->set_sketch(ph.sketch());
   }
   return b;
 }

@@ -60,6 +60,7 @@ room_directory::created room_directory::create(std::shared_ptr<const v1::Scenari
 room_settings room_directory::settings_for(v1::SessionType type) const {
   auto settings = settings_;
   settings.forfeit_on_release = type == v1::SESSION_TYPE_PEER_MOCK;
+  settings.call.coaching = type == v1::SESSION_TYPE_GROUP_COACHING;
   return settings;
 }
 

@@ -44,6 +44,7 @@ room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> 
       directory_(std::move(directory)),
       id_(id),
       core_(std::move(id), std::move(scenario), settings, now_ms()),
+      call_(settings.call),
       timer_(strand_),
       db_(std::move(db)),
       writer_(std::move(writer)),
@@ -55,6 +56,7 @@ room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> 
       directory_(std::move(directory)),
       id_(rebuilt.id()),
       core_(std::move(rebuilt)),
+      call_(core_.settings().call),
       timer_(strand_),
       db_(std::move(db)),
       writer_(std::move(writer)),
@@ -207,6 +209,12 @@ void room_host::attach(const std::shared_ptr<websocket_session>& s, const std::s
   j->set_participant_id(pid);
   emit(s, joined);
   emit(s, briefing_message(pid));
+  emit(s, board_message());
+  if (!call_.empty()) s->send(s->frame_for([&] {
+    v1::ServerMessage m;
+    *m.mutable_call_state() = call_.state(id_);
+    return m;
+  }()));
   // A candidate back after the reveal missed the push of their debrief.
   if (core_.revealed() && !is_staff(core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED)))
     emit(s, candidate_debrief_message());
@@ -239,6 +247,7 @@ void room_host::leave(std::string session_id) {
     if (it == self->conns_.end()) return;
     const auto pid = it->second.participant_id;
     self->conns_.erase(it);
+    self->leave_call(sid);
     if (!self->has_connection(pid)) {
       const auto now = now_ms();
       self->users_.erase(pid);
@@ -257,6 +266,7 @@ void room_host::detach(std::string session_id, uint64_t serial) {
     const auto pid = it->second.participant_id;
     self->conns_.erase(it);
     self->held_[sid] = pid;
+    self->leave_call(sid);  // the media went with the connection; the client rejoins after a resume
     if (!self->has_connection(pid)) {
       const auto now = now_ms();
       self->apply(self->core_.disconnect(pid, now), {}, now);
@@ -277,6 +287,15 @@ bool room_host::has_connection(const std::string& pid) const {
 void room_host::handle(std::shared_ptr<websocket_session> session, v1::ClientMessage m) {
   net::post(strand_, [self = shared_from_this(), session = std::move(session), m = std::move(m)] {
     if (self->disposed_) return;
+    switch (m.body_case()) {
+      case v1::ClientMessage::kJoinCall:
+      case v1::ClientMessage::kLeaveCall:
+      case v1::ClientMessage::kCallUpdate:
+      case v1::ClientMessage::kRtcSignal:
+        return self->handle_call(session, m);
+      default:
+        break;
+    }
     const auto& sid = session->id();
     const auto* p = self->participant_of(sid);
     const auto pid = p ? *p : sid;  // not a member: the core refuses it
@@ -290,6 +309,84 @@ void room_host::handle(std::shared_ptr<websocket_session> session, v1::ClientMes
     }
     self->apply(fx, sid, now);
   });
+}
+
+void room_host::handle_call(const std::shared_ptr<websocket_session>& s, const v1::ClientMessage& m) {
+  const auto rid = m.request_id();
+  const auto* p = participant_of(s->id());
+  if (!p) return s->deliver_from_room(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "not in this room"));
+  const auto pid = *p;
+  v1::ServerMessage ack;
+  ack.set_request_id(rid);
+  ack.mutable_ack();
+  switch (m.body_case()) {
+    case v1::ClientMessage::kJoinCall: {
+      auto j = call_.join(pid, s->id(), core_.display_name(pid), core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED), m.join_call(), rid);
+      if (j.error) return s->deliver_from_room(*j.error);
+      if (!j.replaced_session.empty())
+        if (const auto it = conns_.find(j.replaced_session); it != conns_.end())
+          if (auto old = it->second.session.lock())
+            old->deliver_from_room(make_error(0, v1::ERROR_CODE_FAILED_PRECONDITION,
+                                              "you joined the call from another device"));
+      v1::ServerMessage reply;
+      reply.set_request_id(rid);
+      auto* cj = reply.mutable_call_joined();
+      *cj = call_joined(core_.settings().ice, pid, now_ms());
+      cj->set_room_id(id_);
+      cj->set_speaker(j.speaker);
+      s->deliver_from_room(reply);
+      spdlog::info("[room {}] {} joined the call as a {}", id_, pid, j.speaker ? "speaker" : "listener");
+      return send_call_state();
+    }
+    case v1::ClientMessage::kLeaveCall:
+      if (rid) s->deliver_from_room(ack);
+      return leave_call(s->id());
+    case v1::ClientMessage::kCallUpdate:
+      if (auto e = call_.update(s->id(), m.call_update(), rid)) return s->deliver_from_room(*e);
+      if (rid) s->deliver_from_room(ack);
+      return send_call_state();
+    case v1::ClientMessage::kRtcSignal: {
+      // Not logged: SDP and candidates carry addresses, and none of it is
+      // the interview's record.
+      auto routed = call_.route(s->id(), m.rtc_signal(), rid);
+      if (auto* e = std::get_if<v1::ServerMessage>(&routed)) return s->deliver_from_room(*e);
+      const auto& r = std::get<call_roster::relay>(routed);
+      if (const auto it = conns_.find(r.to_session); it != conns_.end())
+        if (auto to = it->second.session.lock()) to->deliver_from_room(r.message);
+      if (rid) s->deliver_from_room(ack);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void room_host::leave_call(const std::string& session_id) {
+  if (call_.leave(session_id)) send_call_state();
+}
+
+// To everyone in the room, in the call or not: the page shows who is.
+void room_host::send_call_state() {
+  v1::ServerMessage m;
+  *m.mutable_call_state() = call_.state(id_);
+  encoded_once frame(m);
+  for (const auto& [sid, c] : conns_)
+    if (auto s = c.session.lock()) s->send(frame.get(s->wire_encoding()));
+}
+
+// The hot seat moved: the new candidate speaks, the one before may not.
+void room_host::sync_call_roles() {
+  if (call_.empty()) return;
+  bool changed = false;
+  for (const auto& pid : call_.participants())
+    changed |= call_.set_role(pid, core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED));
+  if (changed) send_call_state();
+}
+
+v1::ServerMessage room_host::board_message() const {
+  v1::ServerMessage m;
+  *m.mutable_board() = core_.board_snapshot();
+  return m;
 }
 
 // A submitted scorecard is acknowledged only once it is on disk; if the
@@ -408,6 +505,12 @@ void room_host::send_to(const std::string& participant_id, const v1::ServerMessa
       if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
 }
 
+void room_host::broadcast_all(const v1::ServerMessage& m) {
+  encoded_once frame(m);
+  for (const auto& [sid, c] : conns_)
+    if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
+}
+
 void room_host::broadcast(const v1::ServerMessage& m, const std::vector<std::string>& participant_ids) {
   encoded_once frame(m);
   for (const auto& [sid, c] : conns_) {
@@ -440,6 +543,24 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
       for (const auto& r : fx.replies) emit(s, r);
 
   for (const auto& pid : fx.need_briefing) send_to(pid, briefing_message(pid));
+  // Ops go out once the events that hold them are stored (emit()): a
+  // stroke everyone saw survives a crash.
+  if (fx.board_reset) {
+    broadcast_all(board_message());
+  } else {
+    if (!fx.need_briefing.empty()) {
+      const auto board = board_message();
+      for (const auto& pid : fx.need_briefing) send_to(pid, board);
+    }
+    if (!fx.board_ops.empty()) {
+      v1::ServerMessage m;
+      auto* u = m.mutable_board_update();
+      u->set_room_id(id_);
+      u->set_round(core_.round());
+      for (const auto& op : fx.board_ops) *u->add_ops() = op;
+      broadcast_all(m);
+    }
+  }
 
   // A private change (a note, a draft) goes only to the staff who can see
   // it: most of an interview's traffic is these, and a full fan-out for
@@ -459,6 +580,7 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
       send_to(pid, m);
     }
   }
+  if (fx.state_changed) sync_call_roles();
   if (fx.closed) {
     close_in_store();
     spdlog::info("[room {}] closed{}", id_, fx.forfeited ? " (forfeited)" : "");

@@ -82,6 +82,14 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void apply(const room_effects& fx, const std::string& requester, int64_t now);
   void send_to(const std::string& participant_id, const v1::ServerMessage& m);
   void broadcast(const v1::ServerMessage& m, const std::vector<std::string>& participant_ids);
+  void broadcast_all(const v1::ServerMessage& m);
+  // The call's traffic (signals, who is in it) is not the room's record:
+  // it goes out at once, never held behind the store (emit()).
+  void handle_call(const std::shared_ptr<websocket_session>& s, const v1::ClientMessage& m);
+  void leave_call(const std::string& session_id);
+  void send_call_state();
+  void sync_call_roles();
+  v1::ServerMessage board_message() const;
   // Everything the room sends goes through these: out at once when every
   // event logged so far is in the store, else held until it is.
   void emit(const std::shared_ptr<websocket_session>& s, std::shared_ptr<const std::string> frame);
@@ -111,6 +119,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   std::weak_ptr<room_directory> directory_;
   std::string id_;
   room core_;
+  call_roster call_;  // ephemeral: a connection's place in the call ends with it
   struct connection {
     std::string participant_id;
     std::weak_ptr<websocket_session> session;

@@ -66,6 +66,12 @@ struct server::impl {
     rs.briefing_seconds = hub_->config().briefing_seconds;
     rs.max_participants = hub_->config().max_room_participants;
     rs.reconnect_grace_ms = int64_t{hub_->config().reconnect_grace_seconds} * 1000;
+    const auto& c = hub_->config();
+    rs.board.max_objects = c.max_board_objects;
+    rs.board.max_ops = c.max_board_ops;
+    rs.call.max_speakers = c.max_call_speakers;
+    rs.call.max_members = c.max_call_members;
+    rs.ice = ice_config{split_urls(c.ice_servers), c.turn_secret, c.turn_ttl_seconds, c.ice_relay_only};
     hub_->rooms = std::make_shared<room_directory>(ioc_.get_executor(), rs, hub_->db, hub_->writer,
                                                    hub_->config().max_rooms_per_user);
     spdlog::info("store: {}/mockloop.db", hub_->config().data_dir);

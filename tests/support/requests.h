@@ -99,4 +99,68 @@ inline v1::ClientMessage hot_seat(const std::string& participant_id) {
   return m;
 }
 
+// ---- the board
+inline v1::ClientMessage box(const std::string& id, int32_t x, int32_t y, const std::string& text) {
+  v1::ClientMessage m;
+  auto* op = m.mutable_board_op();
+  op->set_object_id(id);
+  auto* p = op->mutable_put();
+  p->set_shape(v1::BOARD_SHAPE_BOX);
+  p->set_x(x);
+  p->set_y(y);
+  p->set_text(text);
+  return m;
+}
+
+inline v1::ClientMessage arrow(const std::string& id, const std::string& from, const std::string& to,
+                               const std::string& text = {}) {
+  v1::ClientMessage m;
+  auto* op = m.mutable_board_op();
+  op->set_object_id(id);
+  auto* p = op->mutable_put();
+  p->set_shape(v1::BOARD_SHAPE_ARROW);
+  p->set_from_id(from);
+  p->set_to_id(to);
+  if (!text.empty()) p->set_text(text);
+  return m;
+}
+
+inline v1::ClientMessage move(const std::string& id, int32_t x, int32_t y) {
+  v1::ClientMessage m;
+  auto* op = m.mutable_board_op();
+  op->set_object_id(id);
+  op->mutable_put()->set_x(x);
+  op->mutable_put()->set_y(y);
+  return m;
+}
+
+inline v1::ClientMessage retext(const std::string& id, const std::string& text) {
+  v1::ClientMessage m;
+  m.mutable_board_op()->set_object_id(id);
+  m.mutable_board_op()->mutable_put()->set_text(text);
+  return m;
+}
+
+inline v1::ClientMessage erase(const std::string& id) {
+  v1::ClientMessage m;
+  m.mutable_board_op()->set_object_id(id);
+  m.mutable_board_op()->set_remove(true);
+  return m;
+}
+
+// ---- the call
+inline v1::ClientMessage join_call(bool muted = false) {
+  v1::ClientMessage m;
+  m.mutable_join_call()->set_muted(muted);
+  return m;
+}
+
+inline v1::ClientMessage offer(const std::string& to, std::string sdp = "v=0\r\n") {
+  v1::ClientMessage m;
+  m.mutable_rtc_signal()->set_to_participant_id(to);
+  m.mutable_rtc_signal()->mutable_description()->set_type(v1::SessionDescription::TYPE_OFFER);
+  m.mutable_rtc_signal()->mutable_description()->set_sdp(std::move(sdp));
+  return m;
+}
+
 }  // namespace mockloop::testing

@@ -88,6 +88,39 @@ struct server_config {
   // once as their creator.
   uint32_t max_rooms_per_user = 10;
 
+  // ---- the room's board (docs/board.md)
+  // Objects on one round's board, removed ones included: a system-design
+  // sketch is 10-40 boxes and arrows; 200 keeps every push small.
+  uint32_t max_board_objects = 200;
+  // Changes in one round, each one event in the room's log (max 20,000).
+  uint32_t max_board_ops = 2000;
+
+  // ---- the room's call: WebRTC, signalled through the room (docs/call.md)
+  // ICE servers given to browsers, comma-separated URLs (stun:host:3478,
+  // turn:host:3478?transport=udp, turns:host:5349). Empty: host candidates
+  // only, which connects people on one network (and loopback tests) but
+  // not strangers behind NATs: give a STUN and a TURN server for that.
+  std::string ice_servers;
+  // coturn's static-auth-secret (use-auth-secret). With it, turn:/turns:
+  // URLs come with a username "<expiry>:<participant>" and an HMAC-SHA1
+  // credential that coturn checks without asking us. Empty: no TURN
+  // credentials are issued.
+  std::string turn_secret;
+  // How long TURN credentials stay valid: a mock with its swap and debrief
+  // fits in an hour; a browser keeps its allocation past expiry.
+  uint32_t turn_ttl_seconds = 3600;
+  // Relayed candidates only: peers matched as strangers never learn each
+  // other's address. Needs a TURN server in ice_servers.
+  bool ice_relay_only = false;
+  // Publishers in one call's full mesh; each sends a stream per other member.
+  uint32_t max_call_speakers = 4;
+  // Speakers plus listeners in one call (a coaching group).
+  uint32_t max_call_members = 16;
+  // WebRTC signals per second per connection, with a burst of four times
+  // it: a separate bucket from messages_per_second, since ICE trickles a
+  // burst of candidates to each peer as a call starts.
+  uint32_t signals_per_second = 50;
+
   // ---- matchmaking
   // A waiting ticket widens its search after this long (any company
   // style), and again after twice it (levels two steps apart).

@@ -76,6 +76,8 @@ class protocol_session {
   uint32_t max_frame_bytes_;
   uint32_t messages_per_second_;
   rate_limiter limiter_;
+  uint32_t signals_per_second_;
+  rate_limiter signal_limiter_;
   bool handshaken_ = false;
   v1::Hello hello_;
 };

@@ -18,6 +18,9 @@
 #include <variant>
 #include <vector>
 
+#include "mockloop/core/board.h"
+#include "mockloop/core/call.h"
+#include "mockloop/core/ice.h"
 #include "mockloop/v1/debrief.pb.h"
 #include "mockloop/v1/room.pb.h"
 #include "mockloop/v1/scenario.pb.h"
@@ -40,6 +43,9 @@ struct room_settings {
   // Peer mocks: a seat released during the briefing or the interview ends
   // the round (forfeit) instead of leaving the other alone in it.
   bool forfeit_on_release = false;
+  board_limits board;  // the shared board's bounds, per round
+  call_settings call;  // who publishes in the room's call, and how many
+  ice_config ice;      // what the call's members connect through
 };
 
 // What the shell must do after an event.
@@ -58,6 +64,9 @@ struct room_effects {
   // through commit_submit(); nothing has changed in the room yet.
   std::optional<v1::Scorecard> to_persist;
   uint32_t persist_request_id = 0;
+  // Board ops applied, in order: to everyone in the room as one BoardUpdate.
+  std::vector<v1::BoardOp> board_ops;
+  bool board_reset = false;  // a new round: everyone gets the (empty) board
 };
 
 // Folds the effects of a second step into the first's.
@@ -98,6 +107,7 @@ class room {
 
   const std::string& id() const { return id_; }
   const v1::Scenario& scenario() const { return *scenario_; }
+  const room_settings& settings() const { return settings_; }
   v1::RoomStage stage() const { return stage_; }
 
   room_effects join(const std::string& participant_id, const std::string& display_name, v1::Role role,
@@ -155,8 +165,13 @@ class room {
   // The briefing for a participant's role: the type decides what it holds.
   std::variant<v1::CandidateBriefing, v1::StaffBriefing> briefing_for(const std::string& participant_id) const;
   v1::Tick tick(int64_t now_ms) const;
+  // The board as it stands: for a joiner, a resumed connection, a new round.
+  v1::Board board_snapshot() const { return board_.snapshot(id_, round_); }
+  // Whether `participant_id` may draw now (role, stage and sketch phases).
+  bool can_draw(const std::string& participant_id) const;
 
   std::optional<v1::Role> role_of(const std::string& participant_id) const;
+  std::string display_name(const std::string& participant_id) const;
   size_t participant_count() const { return participants_.size(); }
   const std::vector<v1::RoomEvent>& events() const { return events_; }
 
@@ -185,6 +200,8 @@ class room {
   room_effects add_note(const participant& p, const std::string& text, uint32_t request_id, int64_t now);
   room_effects move_hot_seat(const participant& p, const std::string& to, uint32_t request_id, int64_t now);
   room_effects save_scorecard(const participant& p, const v1::SaveScorecard& s, uint32_t request_id, int64_t now);
+  room_effects board_op(const participant& p, const v1::BoardOp& op, uint32_t request_id, int64_t now);
+  std::optional<std::string> why_not_draw(const participant& p) const;
   void reveal(int64_t now, const std::string& by, room_effects& fx);
   void reveal_if_complete(int64_t now, room_effects& fx);
   std::vector<std::string> expected_raters() const;
@@ -243,6 +260,7 @@ class room {
   // candidate could count the interviewer's notes from the gaps.
   uint64_t private_events_ = 0;
   uint32_t round_ = 1;
+  board board_;  // this round's; begin_round() clears it
 };
 
 // Whether a role sees staff material (rubric, script, notes).
