@@ -154,6 +154,51 @@ TEST_P(ProtocolSession, RateLimitDropsExcessWithTypedError) {
   EXPECT_TRUE(send(ping(21), t0 + 200ms).replies[0].has_pong()) << "the bucket refills with time";
 }
 
+TEST_P(ProtocolSession, SignalsAreCheckedForShapeAndSize) {
+  handshake();
+  auto signal = [](auto fill) {
+    v1::ClientMessage m;
+    m.set_request_id(30);
+    m.mutable_rtc_signal()->set_to_participant_id("peer");
+    fill(*m.mutable_rtc_signal());
+    return m;
+  };
+  struct bad_case {
+    const char* what;
+    v1::ClientMessage m;
+    v1::ErrorCode code;
+    const char* field;
+  };
+  const bad_case cases[] = {
+      {"no payload", signal([](auto&) {}), v1::ERROR_CODE_MISSING_FIELD, "description"},
+      {"no peer", signal([](auto& s) {
+         s.clear_to_participant_id();
+         s.mutable_candidate();
+       }), v1::ERROR_CODE_MISSING_FIELD, "toParticipantId"},
+      {"a description without a type", signal([](auto& s) { s.mutable_description()->set_sdp("v=0"); }),
+       v1::ERROR_CODE_MISSING_FIELD, "type"},
+      {"an offer without SDP", signal([](auto& s) {
+         s.mutable_description()->set_type(v1::SessionDescription::TYPE_OFFER);
+       }), v1::ERROR_CODE_MISSING_FIELD, "sdp"},
+      {"a candidate over 1 KiB", signal([](auto& s) {
+         s.mutable_candidate()->set_candidate(std::string(1025, 'c'));
+       }), v1::ERROR_CODE_FIELD_TOO_LONG, "candidate"},
+  };
+  for (const auto& c : cases) {
+    const auto out = send(c.m);
+    ASSERT_EQ(out.replies.size(), 1u) << c.what;
+    EXPECT_EQ(out.replies[0].error().code(), c.code) << c.what;
+    EXPECT_EQ(out.replies[0].error().field(), c.field) << c.what;
+    EXPECT_EQ(out.replies[0].request_id(), 30u);
+    EXPECT_FALSE(out.close);
+  }
+  // A rollback carries no SDP; an end-of-candidates is an empty candidate.
+  EXPECT_TRUE(send(signal([](auto& s) {
+                s.mutable_description()->set_type(v1::SessionDescription::TYPE_ROLLBACK);
+              })).forward);
+  EXPECT_TRUE(send(signal([](auto& s) { s.mutable_candidate(); })).forward);
+}
+
 TEST_P(ProtocolSession, HelloDeadlineClosesOnlyBeforeHandshake) {
   auto why = session_.on_hello_deadline();
   ASSERT_TRUE(why);

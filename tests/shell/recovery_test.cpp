@@ -109,6 +109,9 @@ TEST_F(Recovery, RoomsComeBackAfterSigkillWithTheirSeatsClockAndScorecards) {
   ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());  // the briefing
   ASSERT_TRUE(iv.c->request(ask_free("RECOVERY-FOLLOW-UP"))->has_ack());
   ASSERT_TRUE(iv.c->request(note("RECOVERY-NOTE"))->has_ack());
+  ASSERT_TRUE(ca.c->request(box("canary", 100, 100, "RECOVERY-BOX"))->has_ack());
+  ASSERT_TRUE(ca.c->request(box("fleet", 500, 100, "Fleet"))->has_ack());
+  ASSERT_TRUE(ca.c->request(arrow("e", "canary", "fleet", "5%"))->has_ack());
 
   // Room B: in scoring, one of its two raters has submitted.
   seat iv2, ca2, ob2;
@@ -161,6 +164,12 @@ TEST_F(Recovery, RoomsComeBackAfterSigkillWithTheirSeatsClockAndScorecards) {
   const auto ca_token_before = ca.welcome.resume_token();
   expect_resumed(ca, "Cal", v1::ROLE_CANDIDATE);
   if (HasFatalFailure()) return;
+  // The acknowledged board came back from the log with the room.
+  auto board = ca.c->wait_for([](const auto& m) { return m.has_board(); });
+  ASSERT_TRUE(board);
+  ASSERT_EQ(board->board().objects_size(), 3);
+  EXPECT_EQ(board->board().objects(0).text(), "RECOVERY-BOX");
+  EXPECT_EQ(board->board().seq(), 3u);
   auto cstate = ca.c->wait_for([](const auto& m) { return m.has_room_state(); });
   ASSERT_TRUE(cstate);
   EXPECT_EQ(cstate->room_state().clock().phase_id(), before.phase_id());
