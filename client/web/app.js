@@ -317,7 +317,8 @@ function wirePushes(conn) {
     showBanner(`No partner found: ${m.reason || 'the ticket expired'}.`, { dismissable: true });
   }));
   conn.on('joined', live((j) => onJoined(j)));
-  for (const type of ['candidateBriefing', 'staffBriefing', 'roomState', 'staffRoomState', 'tick', 'candidateDebrief']) {
+  for (const type of ['candidateBriefing', 'staffBriefing', 'roomState', 'staffRoomState', 'tick', 'candidateDebrief',
+    'board', 'boardUpdate', 'callState', 'rtcSignal']) {
     conn.on(type, live((body) => {
       if (!room) {
         // A push for a room we have no view of (a resume after a reload).
@@ -559,6 +560,8 @@ function onMatchForfeited(m) {
 function roomDeps() {
   const deps = {
     send,
+    // WebRTC signals: their own pacing, errors handled by the call panel.
+    signal: (msg) => (app.conn ? app.conn.signal(msg) : Promise.reject(new Error('not connected'))),
     clock: app.clock,
     sessionId: () => app.conn?.welcome?.sessionId ?? '',
     showError,

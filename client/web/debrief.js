@@ -144,6 +144,15 @@ export function debriefLinks(debriefId, code) {
   );
 }
 
+/** The board of a finished round, from its SVG document, as an image. */
+export function boardImage(svg, alt = 'The board as the round ended') {
+  if (!svg) return null;
+  const bytes = new TextEncoder().encode(svg);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return h('figure', { class: 'board-figure' }, h('img', { src: `data:image/svg+xml;base64,${btoa(bin)}`, alt, class: 'board-image' }));
+}
+
 /** A whole DebriefRecord (JSON from /api/debriefs/{id} or a committee packet). */
 export function renderRecord(rec, { headingLevel = 3 } = {}) {
   const names = dimensionNames(rec.rubric, rec.aggregation?.dimensions);
@@ -164,6 +173,7 @@ export function renderRecord(rec, { headingLevel = 3 } = {}) {
     (rec.scorecards ?? []).length || rec.aggregation ? [hx(1, 'Aggregation'), renderAggregation(rec.aggregation, names)] : null,
     (rec.scorecards ?? []).length ? [hx(1, 'Scorecards'), renderScorecards(rec.scorecards, names)] : null,
     (rec.followUps ?? []).length ? [hx(1, 'Follow-ups asked'), renderFollowUps(rec.followUps)] : null,
+    rec.boardSvg ? [hx(1, 'Board'), boardImage(rec.boardSvg)] : null,
     (rec.timeline ?? []).length
       ? [
           hx(1, 'Timeline'),

@@ -13,7 +13,9 @@
 //
 // Sends are paced to stay under the server's messages-per-second limit
 // (Welcome.max_messages_per_second, a token bucket on the server): a burst
-// waits in an outbox instead of being refused with RATE_LIMITED.
+// waits in an outbox instead of being refused with RATE_LIMITED. WebRTC
+// signals (signal()) have a bucket of their own on the server
+// (Welcome.max_signals_per_second) and so an outbox of their own here.
 
 export const SUBPROTOCOL = 'mockloop.v1.json';
 const MAX_REQUEST_ID = 0xffffffff;
@@ -52,6 +54,7 @@ export class Connection {
   #outbox = []; // {ws, text} waiting for the rate limit
   #sentAt = []; // performance.now() of the sends in the last second
   #pumpTimer = 0;
+  #signals = { outbox: [], sentAt: [], timer: 0 }; // the same for RtcSignal
   #resumeRetried = false;
 
   /** Server clock minus local clock, in ms; null until a message carried serverTimeMs. */
@@ -120,7 +123,16 @@ export class Connection {
     return this.#request(msg, quiet);
   }
 
-  #request(msg, quiet = false) {
+  /**
+   * Sends an RtcSignal body ({rtcSignal: ...}) through the signals' own
+   * outbox; resolves with the Ack, rejects (never shown) on an error.
+   */
+  signal(msg) {
+    if (!this.#handshaken) return Promise.reject(new ProtocolError('CLIENT_NOT_CONNECTED', 'not connected to the server'));
+    return this.#request(msg, true, this.#signals);
+  }
+
+  #request(msg, quiet = false, lane = null) {
     const ws = this.#ws;
     if (!ws || ws.readyState !== WebSocket.OPEN)
       return Promise.reject(new ProtocolError('CLIENT_NOT_CONNECTED', 'not connected to the server'));
@@ -136,9 +148,31 @@ export class Connection {
       const text = JSON.stringify({ requestId, ...msg });
       // Rate limiting starts after Hello on the server, so Hello goes at once.
       if (msg.hello) ws.send(text);
-      else this.#outbox.push({ ws, text, entry });
+      else if (lane) {
+        lane.outbox.push({ ws, text, entry });
+        return this.#pumpSignals();
+      } else this.#outbox.push({ ws, text, entry });
       this.#pump();
     });
+  }
+
+  #pumpSignals() {
+    const lane = this.#signals;
+    clearTimeout(lane.timer);
+    const perSecond = Math.max(1, (this.welcome?.maxSignalsPerSecond ?? 8) - 2);
+    while (lane.outbox.length) {
+      const now = performance.now();
+      while (lane.sentAt.length && now - lane.sentAt[0] >= 1000) lane.sentAt.shift();
+      if (lane.sentAt.length >= perSecond) {
+        lane.timer = setTimeout(() => this.#pumpSignals(), 1000 - (now - lane.sentAt[0]) + 5);
+        return;
+      }
+      const { ws, text, entry } = lane.outbox.shift();
+      if (ws !== this.#ws || ws.readyState !== WebSocket.OPEN) continue;
+      entry.sentAt = Date.now();
+      ws.send(text);
+      lane.sentAt.push(now);
+    }
   }
 
   // Sends what the rate limit allows now and schedules the rest. The window
@@ -252,6 +286,8 @@ export class Connection {
     this.#ws = null;
     this.#outbox = [];
     clearTimeout(this.#pumpTimer);
+    this.#signals.outbox = [];
+    clearTimeout(this.#signals.timer);
     this.#handshaken = false;
     for (const { reject, timer } of this.#pending.values()) {
       clearTimeout(timer);

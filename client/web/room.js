@@ -8,7 +8,9 @@ import {
   $, h, fill, renderIfChanged, uid, num, byteLength, clockText, durationText, timeOfDay,
   RECOMMENDATIONS, roleName, stageName, roundTypeName, runsInterview,
 } from './dom.js';
-import { dimensionNames, renderAggregation, renderScorecards, renderFollowUps, debriefLinks } from './debrief.js';
+import { dimensionNames, renderAggregation, renderScorecards, renderFollowUps, debriefLinks, boardImage } from './debrief.js';
+import { BoardPanel } from './board.js';
+import { CallPanel } from './call.js';
 
 const DRAFT_DEBOUNCE_MS = 800;
 const TIMED = new Set(['ROOM_STAGE_BRIEFING', 'ROOM_STAGE_INTERVIEW']);
@@ -70,6 +72,16 @@ export class RoomView {
     this.el.note.textContent = '';
     fill(this.el.body, h('p', { class: 'muted', text: 'Waiting for the room…' }));
     document.body.dataset.role = '';
+    // The call and the board belong to the room, not to one role's view:
+    // they survive the hot seat moving (build() re-attaches them).
+    const panelDeps = {
+      send: (msg) => this.deps.send(msg),
+      signal: (msg) => this.deps.signal(msg),
+      selfId: () => this.participantId,
+      showError: (code, text) => this.deps.showError(code, text),
+    };
+    this.call = new CallPanel(panelDeps);
+    this.board = new BoardPanel(panelDeps);
     // 4 Hz: smooth enough for a seconds display, and runs in background tabs
     // (requestAnimationFrame does not).
     this.timer = setInterval(() => this.renderClock(), 250);
@@ -78,6 +90,8 @@ export class RoomView {
   dispose() {
     this.disposed = true;
     clearInterval(this.timer);
+    this.call.dispose();
+    this.board.dispose();
     clearTimeout(this.draftTimer);
     fill(this.el.body);
     this.el.title.textContent = 'Room';
@@ -88,6 +102,7 @@ export class RoomView {
 
   setConnected(connected) {
     this.connected = connected;
+    if (!connected) this.call.onDisconnected();
     if (connected && this.draftDirty) this.scheduleDraft(0);
   }
 
@@ -102,6 +117,7 @@ export class RoomView {
     if (ctx?.codes) this.codes = ctx.codes;
     if (ctx?.peer) this.peer = ctx.peer;
     this.renderHead();
+    if (this.resuming) this.call.onRejoined();
   }
 
   setCodes(codes, mine) {
@@ -139,6 +155,14 @@ export class RoomView {
         if (this.kind !== 'candidate') return;
         this.debrief = body;
         return this.renderOutcome();
+      case 'board':
+        return this.board.onBoard(body);
+      case 'boardUpdate':
+        return this.board.onUpdate(body);
+      case 'callState':
+        return this.call.onCallState(body);
+      case 'rtcSignal':
+        return this.call.onSignal(body);
       default:
     }
   }
@@ -198,8 +222,8 @@ export class RoomView {
     b.peopleList = h('ul', { class: 'people' });
     b.people = section('sec-people', 'People', b.peopleList);
 
-    const main = [b.outcome, b.question, b.agenda, b.asked];
-    let side = [b.people];
+    const main = [b.outcome, b.question, this.board.el, b.agenda, b.asked];
+    let side = [this.call.el, b.people];
     if (kind === 'staff') {
       // Two columns of tools on a wide screen: the script and notes beside
       // the rubric, so both stay in view during the interview.
@@ -209,6 +233,7 @@ export class RoomView {
       if (this.role === 'ROLE_COACH') tools.push(this.buildLiveCards(), this.buildNextRound());
       const scoring = h('div', { class: 'tools-score' }, this.buildScorecard());
       side = runsInterview(this.role) ? [h('div', { class: 'tools' }, tools), scoring] : [scoring, h('div', { class: 'tools' }, tools)];
+      side.unshift(this.call.el);
       main.push(b.people);
     }
     fill(
@@ -548,6 +573,7 @@ export class RoomView {
     this.renderAsked();
     this.renderPeople();
     this.renderNotices();
+    this.renderBoardAccess();
     if (this.kind === 'staff') {
       // A coach becomes the rater when alone with the candidate, and stops
       // being one when an observer or interviewer joins.
@@ -572,6 +598,21 @@ export class RoomView {
 
   stage() {
     return this.state?.clock?.stage ?? 'ROOM_STAGE_LOBBY';
+  }
+
+  // The server's rule (docs/board.md), mirrored to show the tools and say why not.
+  renderBoardAccess() {
+    const drawer = this.role === 'ROLE_CANDIDATE' || runsInterview(this.role);
+    const idx = this.phaseIndex();
+    const boxed = this.phases.some((p) => p.sketch);
+    const sketchNames = this.phases.filter((p) => p.sketch).map((p) => `“${p.name}”`).join(', ');
+    let why = '';
+    if (!drawer) why = 'You watch the board; the candidate and the interviewer draw.';
+    else if (idx < 0) why = ['ROOM_STAGE_LOBBY', 'ROOM_STAGE_BRIEFING'].includes(this.stage())
+      ? `The board opens when the interview starts${boxed ? ` (in ${sketchNames})` : ''}.`
+      : 'Pens down: the board is kept in the debrief.';
+    else if (boxed && !this.phases[idx]?.sketch) why = `The board is open in ${sketchNames} only.`;
+    this.board.setEditable(!why, why);
   }
 
   phaseIndex() {
@@ -1025,6 +1066,7 @@ export class RoomView {
           renderAggregation(d.aggregation, names),
           h('h4', { text: 'Follow-ups you were asked' }),
           renderFollowUps(d.followUps, this.phaseNames),
+          d.boardSvg ? [h('h4', { text: 'Your board' }), boardImage(d.boardSvg)] : null,
           (d.timeline ?? []).length ? [h('h4', { text: 'Timeline' }), h('ol', { class: 'timeline' }, d.timeline.map((t) => h('li', { text: t })))] : null,
         );
       }

@@ -143,8 +143,8 @@ board::result board::apply(const v1::BoardOp& in, const std::string& by, const b
     // New objects get a box's default size so a click makes something visible.
     auto* p = op.mutable_put();
     if (p->shape() == v1::BOARD_SHAPE_BOX) {
-      if (!p->has_w()) p->set_w(160);
-      if (!p->has_h()) p->set_h(80);
+      if (!p->has_w()) p->set_w(320);
+      if (!p->has_h()) p->set_h(120);
     }
   }
   std::vector<v1::BoardOp> ops{std::move(op)};
@@ -287,10 +287,10 @@ std::string render_board_svg(const v1::Board& b) {
     by_id[o.id()] = &o;
     if (o.shape() == v1::BOARD_SHAPE_ARROW) continue;
     // A label's text runs right of its anchor; give it room.
-    const int32_t w = o.shape() == v1::BOARD_SHAPE_BOX ? o.w() : 8 * static_cast<int32_t>(std::min<size_t>(o.text().size(), 40));
-    const int32_t h = o.shape() == v1::BOARD_SHAPE_BOX ? o.h() : 20;
+    const int32_t w = o.shape() == v1::BOARD_SHAPE_BOX ? o.w() : 16 * static_cast<int32_t>(std::min<size_t>(o.text().size(), 60));
+    const int32_t h = o.shape() == v1::BOARD_SHAPE_BOX ? o.h() : 8;
     x0 = std::min(x0, o.x());
-    y0 = std::min(y0, o.y() - (o.shape() == v1::BOARD_SHAPE_LABEL ? 16 : 0));
+    y0 = std::min(y0, o.y() - (o.shape() == v1::BOARD_SHAPE_LABEL ? 30 : 0));
     x1 = std::max(x1, o.x() + w);
     y1 = std::max(y1, o.y() + h);
   }
@@ -300,7 +300,7 @@ std::string render_board_svg(const v1::Board& b) {
   std::string s;
   s += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"" + std::to_string(x0 - pad) + " " +
        std::to_string(y0 - pad) + " " + std::to_string(vw) + " " + std::to_string(vh) + "\" width=\"" +
-       std::to_string(std::min(vw, 1200)) + "\" font-family=\"sans-serif\" font-size=\"14\">";
+       std::to_string(std::min(vw, 1200)) + "\" font-family=\"sans-serif\" font-size=\"28\">";
   s += "<defs><marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" "
        "orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#334\"/></marker></defs>";
   s += "<rect x=\"" + std::to_string(x0 - pad) + "\" y=\"" + std::to_string(y0 - pad) + "\" width=\"" +
@@ -314,20 +314,21 @@ std::string render_board_svg(const v1::Board& b) {
     const point tc{t->second->x() + t->second->w() / 2.0, t->second->y() + t->second->h() / 2.0};
     const auto a = edge(*f->second, tc), z = edge(*t->second, fc);
     s += "<line x1=\"" + num(a.x) + "\" y1=\"" + num(a.y) + "\" x2=\"" + num(z.x) + "\" y2=\"" + num(z.y) +
-         "\" stroke=\"#334\" stroke-width=\"2\" marker-end=\"url(#head)\"/>";
+         "\" stroke=\"#334\" stroke-width=\"3\" marker-end=\"url(#head)\"/>";
     if (!o.text().empty())
-      s += "<text x=\"" + num((a.x + z.x) / 2) + "\" y=\"" + num((a.y + z.y) / 2 - 6) +
-           "\" text-anchor=\"middle\" fill=\"#446\" font-size=\"12\">" + xml_escape(o.text()) + "</text>";
+      s += "<text x=\"" + num((a.x + z.x) / 2) + "\" y=\"" + num((a.y + z.y) / 2 - 10) +
+           "\" text-anchor=\"middle\" fill=\"#446\" font-size=\"24\">" + xml_escape(o.text()) + "</text>";
   }
   for (const auto& o : b.objects()) {
     if (o.shape() == v1::BOARD_SHAPE_BOX) {
       s += "<rect x=\"" + std::to_string(o.x()) + "\" y=\"" + std::to_string(o.y()) + "\" width=\"" +
            std::to_string(o.w()) + "\" height=\"" + std::to_string(o.h()) +
-           "\" rx=\"6\" fill=\"#eef3ff\" stroke=\"#334\" stroke-width=\"2\"/>";
-      const auto lines = wrap(o.text(), std::max<size_t>(4, static_cast<size_t>(o.w() / 8)));
-      const double first = o.y() + o.h() / 2.0 - (static_cast<double>(lines.size()) - 1) * 8 + 5;
+           "\" rx=\"10\" fill=\"#eef3ff\" stroke=\"#334\" stroke-width=\"3\"/>";
+      // About 15 units a character at 28 units a line.
+      const auto lines = wrap(o.text(), std::max<size_t>(4, static_cast<size_t>(o.w() / 15)));
+      const double first = o.y() + o.h() / 2.0 - (static_cast<double>(lines.size()) - 1) * 16 + 10;
       for (size_t i = 0; i < lines.size(); ++i)
-        s += "<text x=\"" + num(o.x() + o.w() / 2.0) + "\" y=\"" + num(first + 16.0 * static_cast<double>(i)) +
+        s += "<text x=\"" + num(o.x() + o.w() / 2.0) + "\" y=\"" + num(first + 32.0 * static_cast<double>(i)) +
              "\" text-anchor=\"middle\">" + xml_escape(lines[i]) + "</text>";
     } else if (o.shape() == v1::BOARD_SHAPE_LABEL) {
       s += "<text x=\"" + std::to_string(o.x()) + "\" y=\"" + std::to_string(o.y()) + "\" fill=\"#223\">" +

@@ -288,6 +288,7 @@ protocol_session::output protocol_session::on_hello(const v1::ClientMessage& m, 
   w->set_server_time_ms(system_time_ms);
   w->set_max_frame_bytes(max_frame_bytes_);
   w->set_max_messages_per_second(messages_per_second_);
+  w->set_max_signals_per_second(signals_per_second_);
   out.replies.push_back(std::move(reply));
   return out;
 }

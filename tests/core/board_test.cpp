@@ -47,7 +47,7 @@ TEST(Board, LastWriterWinsPerPropertyInServerOrder) {
   EXPECT_EQ(o->x(), 320);
   EXPECT_EQ(o->y(), 210);
   EXPECT_EQ(o->text(), "API gateway") << "a move does not touch the text";
-  EXPECT_EQ(o->w(), 160) << "a new box gets the default size";
+  EXPECT_EQ(o->w(), 320) << "a new box gets the default size";
   EXPECT_EQ(o->created_by(), "ca");
   EXPECT_EQ(snap.seq(), 4u);
   EXPECT_EQ(o->updated_seq(), 4u);
@@ -210,8 +210,9 @@ TEST(BoardSvg, DrawsEveryObjectAndEscapesText) {
   EXPECT_NE(svg.find("p99 &gt; 200ms"), std::string::npos);
   EXPECT_NE(svg.find(">Redis</text>"), std::string::npos);
   EXPECT_NE(svg.find("marker-end=\"url(#head)\""), std::string::npos) << "the arrow is drawn with its head";
-  // The arrow leaves box a at its right edge (x 260) and meets b's left (600).
-  EXPECT_NE(svg.find("x1=\"260\" y1=\"140\" x2=\"600\" y2=\"140\""), std::string::npos) << svg;
+  // The arrow leaves box a (100..420 x 100..220) at its right edge and
+  // meets b's left (600), at the height of both centres.
+  EXPECT_NE(svg.find("x1=\"420\" y1=\"160\" x2=\"600\" y2=\"160\""), std::string::npos) << svg;
   EXPECT_EQ(render_board_svg(board{}.snapshot("r1", 1)), "") << "nothing drawn, no picture";
 
   const auto lines = describe_board(b.snapshot("r1", 1));

@@ -31,6 +31,11 @@ const chromiumArgs = [
   '--no-first-run',
   '--disable-component-update',
   '--disable-sync',
+  // The room's call: a fake microphone and camera (a beeping tone and a
+  // test pattern), allowed without a prompt, played without a gesture.
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
 ];
 export const TEST_TIMEOUT_MS = 90_000;
 
