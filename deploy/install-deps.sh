@@ -22,7 +22,8 @@ packages=(
 )
 for flag in "$@"; do
   case "$flag" in
-    --browser) packages+=(chromium nodejs) ;;
+    # coturn: the e2e test of a call relayed through TURN with our credentials.
+    --browser) packages+=(chromium nodejs coturn) ;;
     # libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes for
     # clang 14; llvm-14 brings llvm-symbolizer for readable crash stacks.
     --fuzz) packages+=(clang-14 libclang-rt-14-dev llvm-14) ;;

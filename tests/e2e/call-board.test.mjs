@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TEST_TIMEOUT_MS, startServer, openUser, signIn, screenshotPath, repo, docsImages } from './helpers.mjs';
+import {
+  TEST_TIMEOUT_MS, startServer, openUser, signIn, screenshotPath, repo, docsImages, matchPeerMock, joinCall,
+  expectAudioFlowing,
+} from './helpers.mjs';
 
 // One system-design scenario with a five-minute sketch phase, so the match
 // is the same every run.
@@ -18,20 +21,6 @@ function scenarioDir() {
   const dir = mkdtempSync(path.join(tmpdir(), 'mockloop-e2e-scenarios-'));
   copyFileSync(path.join(repo, 'scenarios', `${SCENARIO}.textproto`), path.join(dir, `${SCENARIO}.textproto`));
   return dir;
-}
-
-const inboundAudio = (page) => page.evaluate(() => window.mockloop.room.call.inboundAudioBytes());
-
-async function matched(a, b) {
-  for (const u of [a, b]) {
-    await u.page.getByLabel('Round type').selectOption('ROUND_TYPE_SYSTEM_DESIGN');
-    await u.page.getByLabel('Level').selectOption('LEVEL_L5');
-    await u.page.getByRole('button', { name: 'Find a partner' }).click();
-  }
-  for (const u of [a, b])
-    await u.page.waitForFunction(() => ['candidate', 'interviewer'].includes(document.body.dataset.role), null, { timeout: 15_000 });
-  const aRole = await a.page.evaluate(() => document.body.dataset.role);
-  return aRole === 'interviewer' ? { I: a, C: b } : { I: b, C: a };
 }
 
 // Clicks at a point of the board given in board units (the view starts at
@@ -48,25 +37,15 @@ test('a peer mock talks over WebRTC and draws on the shared board', { timeout: T
   const b = await openUser(t);
   await signIn(a.page, server, 'Ada');
   await signIn(b.page, server, 'Bo');
-  const { I, C } = await matched(a, b);
+  const { I, C } = await matchPeerMock(a, b, 'ROUND_TYPE_SYSTEM_DESIGN');
   const ip = I.page;
   const cp = C.page;
 
-  // Both join the call; each sees the other in it.
+  // Both join the call, see each other in it, and hear each other.
   await cp.locator('#call-join').click();
   await ip.waitForFunction(() => document.querySelectorAll('#call-members li').length === 1);
-  await ip.locator('#call-join').click();
-  for (const p of [ip, cp]) {
-    await p.waitForFunction(() => document.querySelectorAll('#call-members li').length === 2);
-    await p.waitForFunction(() => document.querySelector('#call-members li:not([data-connection=""])')?.dataset.connection === 'connected',
-      null, { timeout: 20_000 });
-  }
-  // Audio flows both ways, and keeps flowing.
-  for (const p of [ip, cp]) {
-    await p.waitForFunction(async () => (await window.mockloop.room.call.inboundAudioBytes()) > 0, null, { timeout: 20_000, polling: 250 });
-    const first = await inboundAudio(p);
-    await p.waitForFunction(async (was) => (await window.mockloop.room.call.inboundAudioBytes()) > was + 1000, first, { timeout: 10_000, polling: 250 });
-  }
+  await joinCall(cp, ip);
+  for (const p of [ip, cp]) await expectAudioFlowing(p);
   // The fake microphone beeps: the interviewer sees the candidate speaking.
   const cid = await cp.evaluate(() => window.mockloop.room.participantId);
   await ip.locator(`#call-members li[data-participant="${cid}"][data-speaking="true"]`).waitFor({ timeout: 15_000 });

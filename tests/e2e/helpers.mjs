@@ -250,3 +250,40 @@ export async function skipToScoring(page) {
   }
   assert.equal(await stage(), 'ROOM_STAGE_SCORING');
 }
+
+/**
+ * Both queue for a peer mock of `roundType` at L5 and are matched; resolves
+ * with {I, C}: the interviewer's and the candidate's user.
+ */
+export async function matchPeerMock(a, b, roundType) {
+  for (const u of [a, b]) {
+    await u.page.getByLabel('Round type').selectOption(roundType);
+    await u.page.getByLabel('Level').selectOption('LEVEL_L5');
+    await u.page.getByRole('button', { name: 'Find a partner' }).click();
+  }
+  for (const u of [a, b])
+    await u.page.waitForFunction(() => ['candidate', 'interviewer'].includes(document.body.dataset.role), null, { timeout: 15_000 });
+  const aRole = await a.page.evaluate(() => document.body.dataset.role);
+  return aRole === 'interviewer' ? { I: a, C: b } : { I: b, C: a };
+}
+
+/** The pages join the room's call (those not in it yet); resolves once each has a connected peer. */
+export async function joinCall(...pages) {
+  for (const p of pages) if (await p.locator('#call-join').isVisible()) await p.locator('#call-join').click();
+  for (const p of pages) {
+    await p.waitForFunction((n) => document.querySelectorAll('#call-members li').length === n, pages.length);
+    await p.waitForFunction(
+      () => [...window.mockloop.room.call.peers.values()].some((peer) => peer.pc.connectionState === 'connected'),
+      null,
+      { timeout: 20_000 },
+    );
+  }
+}
+
+/** Waits until audio arrives over the page's call, and keeps arriving. */
+export async function expectAudioFlowing(page) {
+  const opts = { timeout: 20_000, polling: 250 };
+  await page.waitForFunction(async () => (await window.mockloop.room.call.inboundAudioBytes()) > 0, null, opts);
+  const first = await page.evaluate(() => window.mockloop.room.call.inboundAudioBytes());
+  await page.waitForFunction(async (was) => (await window.mockloop.room.call.inboundAudioBytes()) > was + 1000, first, opts);
+}
