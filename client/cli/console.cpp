@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -10,6 +11,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "http_get.h"
+#include "mockloop/core/board.h"
 
 namespace mockloop::cli {
 
@@ -159,10 +161,18 @@ const std::vector<console::command>& console::commands() {
       {{"brief", "briefing"}, "brief", "your briefing again (candidate: the prompt and agenda)", &console::cmd_brief},
       {{"debrief"}, "debrief", "the debrief (candidate) or the revealed scorecards (staff)", &console::cmd_debrief},
       {{"whoami"}, "whoami", "session, name, room and role", &console::cmd_whoami},
+      {{"board"}, "board", "what is on the room's board, with ids and places", &console::cmd_board},
+      {{"box"}, "box <id> <x> <y> <text>", "draw a box on the board (x 0-4000, y 0-3000)", &console::cmd_draw},
+      {{"label"}, "label <id> <x> <y> <text>", "put a text label on the board", &console::cmd_draw},
+      {{"arrow"}, "arrow <id> <from> <to> [text]", "connect two boxes or labels", &console::cmd_draw},
+      {{"move"}, "move <id> <x> <y>", "move a box or label", &console::cmd_draw},
+      {{"rename"}, "rename <id> <text>", "change an object's text", &console::cmd_draw},
+      {{"erase"}, "erase <id>", "remove an object (and the arrows on it)", &console::cmd_draw},
       {{"wait"},
        "wait <event> [argument] [timeout]",
        "wait for: matched [nojoin] | joined | phase <id|lobby|briefing|interview|scoring|revealed|closed> | "
        "followup [id|text] | debrief | revealed | scoring | closed | participant <role|name> | submitted [n] | "
+       "board <text|id> | "
        "queue | expired | forfeited | committee <voting|revealed|decided|packet> | votes <n> | state | "
        "message <type>; timeout like 30s (default 60s)",
        &console::cmd_wait},
@@ -524,6 +534,25 @@ void console::handle(const v1::ServerMessage& m, bool is_reply) {
     case v1::ServerMessage::kCommitteeState:
       on_committee(m.committee_state());
       break;
+    case v1::ServerMessage::kBoard:
+      if (!board_) board_ = std::make_unique<mockloop::board>();
+      board_->load(m.board());
+      if (m.board().objects_size() > 0) say("board: " + std::to_string(m.board().objects_size()) + " object(s); `board` lists them");
+      break;
+    case v1::ServerMessage::kBoardUpdate:
+      for (const auto& op : m.board_update().ops()) on_board_op(op);
+      break;
+    case v1::ServerMessage::kCallState: {
+      // The terminal has no microphone: it says who is talking, from where.
+      std::string line;
+      for (const auto& x : m.call_state().members())
+        line += (line.empty() ? "" : ", ") + quoted(x.display_name()) + (x.speaker() ? "" : " (listening)") +
+                (x.muted() ? " (muted)" : "");
+      line = line.empty() ? "nobody in the call" : line + " in the call (join it from the web page)";
+      if (line != call_line_) say("call: " + line);
+      call_line_ = line;
+      break;
+    }
     default: {
       const auto* f = v1::ServerMessage::descriptor()->FindFieldByNumber(m.body_case());
       say("message: " + (f ? f->name() : std::string("unknown")));
@@ -544,6 +573,8 @@ void console::reset_room() {
   followups_waited_ = 0;
   debrief_.reset();
   card_.Clear();
+  board_.reset();
+  call_line_.clear();
 }
 
 void console::on_joined(const v1::Joined& j) {
@@ -1272,6 +1303,93 @@ outcome console::cmd_whoami(const args&) {
   return ok();
 }
 
+// ---------------------------------------------------------------- board
+
+void console::on_board_op(const v1::BoardOp& op) {
+  if (!board_) board_ = std::make_unique<mockloop::board>();
+  const bool existed = board_->object(op.object_id()) != nullptr;
+  if (!board_->replay(op)) return;  // seen already (the snapshot had it)
+  const auto who = quoted(participant_name(op.by_participant_id()));
+  if (op.has_remove()) return say("board: " + who + " removed " + op.object_id());
+  const auto* o = board_->object(op.object_id());
+  static const std::map<v1::BoardShape, std::string> shapes = {
+      {v1::BOARD_SHAPE_BOX, "box"}, {v1::BOARD_SHAPE_ARROW, "arrow"}, {v1::BOARD_SHAPE_LABEL, "label"}};
+  const auto shape = shapes.count(o->shape()) ? shapes.at(o->shape()) : "object";
+  if (!existed) {
+    std::string what = shape + " " + o->id();
+    if (o->shape() == v1::BOARD_SHAPE_ARROW) what += " " + o->from_id() + " -> " + o->to_id();
+    return say("board: " + who + " drew " + what + (o->text().empty() ? "" : " " + quoted(o->text())));
+  }
+  if (op.put().has_x() || op.put().has_y())
+    return say("board: " + who + " moved " + o->id() + " to " + std::to_string(o->x()) + "," + std::to_string(o->y()));
+  say("board: " + who + " changed " + o->id() + (o->text().empty() ? "" : " " + quoted(o->text())));
+}
+
+outcome console::cmd_board(const args&) {
+  if (room_id_.empty()) return fail("not in a room");
+  const auto b = board_ ? board_->snapshot(room_id_, 0) : v1::Board{};
+  if (b.objects().empty()) {
+    say("board: empty");
+    return ok();
+  }
+  say("board: " + std::to_string(b.objects_size()) + " object(s)");
+  for (const auto& o : b.objects()) {
+    std::string line = "  " + o.id() + "  ";
+    if (o.shape() == v1::BOARD_SHAPE_BOX)
+      line += "box at " + std::to_string(o.x()) + "," + std::to_string(o.y()) + " (" + std::to_string(o.w()) + "x" +
+              std::to_string(o.h()) + ")";
+    else if (o.shape() == v1::BOARD_SHAPE_LABEL)
+      line += "label at " + std::to_string(o.x()) + "," + std::to_string(o.y());
+    else
+      line += "arrow " + o.from_id() + " -> " + o.to_id();
+    if (!o.text().empty()) line += " " + quoted(o.text());
+    say(line);
+  }
+  return ok();
+}
+
+// box/label/arrow/move/rename/erase: one BoardOp each; the server's echo
+// (BoardUpdate) is what changes the board here.
+outcome console::cmd_draw(const args& a) {
+  const auto verb = lower(a[0].text);
+  v1::ClientMessage m;
+  auto* op = m.mutable_board_op();
+  auto number = [&](size_t i, int32_t* out) {
+    const auto& t = a[i].text;
+    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), *out);
+    return ec == std::errc() && p == t.data() + t.size();
+  };
+  if (a.size() < 2) return fail("usage: see `help " + verb + "`");
+  op->set_object_id(a[1].text);
+  auto* put = op->mutable_put();
+  if (verb == "box" || verb == "label") {
+    int32_t x = 0, y = 0;
+    if (a.size() < 5 || !number(2, &x) || !number(3, &y)) return fail("usage: " + verb + " <id> <x> <y> <text>");
+    put->set_shape(verb == "box" ? v1::BOARD_SHAPE_BOX : v1::BOARD_SHAPE_LABEL);
+    put->set_x(x);
+    put->set_y(y);
+    put->set_text(join_words(a, 4));
+  } else if (verb == "arrow") {
+    if (a.size() < 4) return fail("usage: arrow <id> <from> <to> [text]");
+    put->set_shape(v1::BOARD_SHAPE_ARROW);
+    put->set_from_id(a[2].text);
+    put->set_to_id(a[3].text);
+    if (a.size() > 4) put->set_text(join_words(a, 4));
+  } else if (verb == "move") {
+    int32_t x = 0, y = 0;
+    if (a.size() != 4 || !number(2, &x) || !number(3, &y)) return fail("usage: move <id> <x> <y>");
+    put->set_x(x);
+    put->set_y(y);
+  } else if (verb == "rename") {
+    if (a.size() < 3) return fail("usage: rename <id> <text>");
+    put->set_text(join_words(a, 2));
+  } else {  // erase
+    if (a.size() != 2) return fail("usage: erase <id>");
+    op->set_remove(true);
+  }
+  return simple(std::move(m));
+}
+
 outcome console::cmd_wait(const args& in) {
   args a = in;
   milliseconds timeout = opts_.wait_timeout;
@@ -1303,6 +1421,19 @@ outcome console::cmd_wait(const args& in) {
     return join_code(match_->join_code());
   }
   if (event == "joined") return edge("joined", "joining a room");
+  if (event == "board") {
+    // `wait board <text>`: until an object with that text (or id) is on the board.
+    if (arg.empty()) return fail("usage: wait board <text or id>");
+    return wait_until(
+        [&] {
+          if (!board_) return false;
+          const auto b = board_->snapshot(room_id_, 0);
+          return std::any_of(b.objects().begin(), b.objects().end(), [&](const v1::BoardObject& o) {
+            return o.id() == arg || o.text().find(arg) != std::string::npos;
+          });
+        },
+        "board object " + quoted(arg), timeout);
+  }
   if (event == "debrief") return edge("candidate_debrief", "the debrief");
   if (event == "queue") return edge("queue_status", "a queue status");
   if (event == "expired") return edge("ticket_expired", "the ticket to expire");

@@ -22,6 +22,10 @@
 #include "mockloop/client.h"
 #include "words.h"
 
+namespace mockloop {
+class board;
+}
+
 namespace mockloop::cli {
 
 struct console_options {
@@ -138,6 +142,9 @@ class console {
   outcome cmd_brief(const args&);
   outcome cmd_debrief(const args&);
   outcome cmd_whoami(const args&);
+  outcome cmd_board(const args&);
+  outcome cmd_draw(const args&);
+  void on_board_op(const v1::BoardOp& op);
   outcome cmd_wait(const args&);
   outcome cmd_sleep(const args&);
   outcome cmd_ping(const args&);
@@ -175,6 +182,8 @@ class console {
   size_t followups_waited_ = 0;                  // asked follow-ups accounted for by `wait followup`
   std::optional<v1::CandidateDebrief> debrief_;
   v1::Scorecard card_;  // this rater's card as typed so far
+  std::unique_ptr<mockloop::board> board_;  // the room's board as the server ordered it
+  std::string call_line_;                   // who is in the call, as last shown
 
   // matchmaking and committees
   bool queued_ = false;

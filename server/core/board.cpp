@@ -40,6 +40,21 @@ v1::BoardObject* board::find(const std::string& id) {
 
 void board::clear() { *this = board{}; }
 
+void board::load(const v1::Board& b) {
+  clear();
+  for (const auto& o : b.objects()) {
+    index_[o.id()] = objects_.size();
+    objects_.push_back(o);
+  }
+  live_ = objects_.size();
+  seq_ = b.seq();
+}
+
+const v1::BoardObject* board::object(const std::string& id) const {
+  const auto it = index_.find(id);
+  return it == index_.end() || removed_.count(id) ? nullptr : &objects_[it->second];
+}
+
 std::optional<v1::Error> board::check_endpoint(const std::string& field, const std::string& id,
                                                const std::string& self) const {
   const auto it = index_.find(id);

@@ -253,6 +253,49 @@ TEST_F(CliScript, InterviewerAndCandidatePlayARoomToTheDebrief) {
 }
 
 // A server Error ends the script at that line, with the error's code.
+// The board from the terminal: the candidate draws in the scenario's
+// sketch phase, the interviewer's client follows every op and lists the
+// board as the server ordered it.
+TEST_F(CliScript, TheCandidateDrawsOnTheBoardAndTheInterviewerFollows) {
+  const auto interviewer = write_script(dir_, "interviewer.mls",
+                                        "create video-transcoding-pipeline\n"
+                                        "print CANDIDATE_CODE $candidate_code\n"
+                                        "wait participant candidate\n"
+                                        "start\n"
+                                        "skip   # the briefing\n"
+                                        "skip   # clarify: the sketch phase follows\n"
+                                        "wait board uploads\n"
+                                        "board\n");
+  const auto candidate = write_script(dir_, "candidate.mls",
+                                      "join $CODE\n"
+                                      "wait phase sketch\n"
+                                      "box gw 100 100 API gateway\n"
+                                      "box st 600 100 Storage\n"
+                                      "move st 700 400\n"
+                                      "arrow e gw st uploads\n"
+                                      "board\n");
+  auto iv_args = connect_args("Ivy");
+  iv_args.insert(iv_args.end(), {"--script", interviewer.string()});
+  cli_run iv(dir_, "interviewer", iv_args);
+  const auto code = iv.wait_for_line("CANDIDATE_CODE ");
+  ASSERT_EQ(code.size(), 32u) << iv.out() << iv.err();
+  auto ca_args = connect_args("Cal");
+  ca_args.insert(ca_args.end(), {"--script", candidate.string()});
+  cli_run ca(dir_, "candidate", ca_args, {{"CODE", code}});
+  ASSERT_EQ(ca.wait_exit(), 0) << ca.out() << ca.err();
+  ASSERT_EQ(iv.wait_exit(), 0) << iv.out() << iv.err();
+
+  const auto i = iv.out();
+  EXPECT_NE(i.find("board: \"Cal\" drew box gw \"API gateway\""), std::string::npos) << i;
+  EXPECT_NE(i.find("board: \"Cal\" moved st to 700,400"), std::string::npos) << i;
+  EXPECT_NE(i.find("board: \"Cal\" drew arrow e gw -> st \"uploads\""), std::string::npos) << i;
+  const auto listing = i.substr(i.find("board: 3 object(s)"));
+  EXPECT_NE(listing.find("  gw  box at 100,100 (320x120) \"API gateway\""), std::string::npos) << i;
+  EXPECT_NE(listing.find("  st  box at 700,400 (320x120) \"Storage\""), std::string::npos) << i;
+  EXPECT_NE(listing.find("  e  arrow gw -> st \"uploads\""), std::string::npos) << i;
+  EXPECT_NE(ca.out().find("board: 3 object(s)"), std::string::npos) << ca.out();
+}
+
 TEST_F(CliScript, AServerErrorStopsTheScriptWithItsCode) {
   const auto script = write_script(dir_, "bad.mls",
                                    "# one good command, then a bad one\n"

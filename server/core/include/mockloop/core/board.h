@@ -42,6 +42,9 @@ class board {
   bool replay(const v1::BoardOp& op);
 
   v1::Board snapshot(const std::string& room_id, uint32_t round) const;
+  // A client's copy: the server's snapshot, then its ops through replay().
+  void load(const v1::Board& b);
+  const v1::BoardObject* object(const std::string& id) const;
   bool empty() const { return live_ == 0; }
   uint64_t seq() const { return seq_; }
   void clear();
