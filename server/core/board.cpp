@@ -24,10 +24,14 @@ bool valid_id(const std::string& id) {
 
 std::string shape_name(v1::BoardShape s) {
   switch (s) {
-    case v1::BOARD_SHAPE_BOX: return "box";
-    case v1::BOARD_SHAPE_ARROW: return "arrow";
-    case v1::BOARD_SHAPE_LABEL: return "label";
-    default: return "shape";
+    case v1::BOARD_SHAPE_BOX:
+      return "box";
+    case v1::BOARD_SHAPE_ARROW:
+      return "arrow";
+    case v1::BOARD_SHAPE_LABEL:
+      return "label";
+    default:
+      return "shape";
   }
 }
 
@@ -69,8 +73,7 @@ std::optional<v1::Error> board::check_endpoint(const std::string& field, const s
 std::optional<v1::Error> board::check(const v1::BoardOp& op, const board_limits& lim) const {
   const auto& id = op.object_id();
   if (id.empty()) return make(v1::ERROR_CODE_MISSING_FIELD, "objectId", "objectId is required");
-  if (!valid_id(id))
-    return make(v1::ERROR_CODE_INVALID_ARGUMENT, "objectId", "objectId is 1 to 32 of A-Z a-z 0-9 _ -");
+  if (!valid_id(id)) return make(v1::ERROR_CODE_INVALID_ARGUMENT, "objectId", "objectId is 1 to 32 of A-Z a-z 0-9 _ -");
   if (op.change_case() == v1::BoardOp::CHANGE_NOT_SET)
     return make(v1::ERROR_CODE_MISSING_FIELD, "put", "an op either puts or removes");
   if (ops_ >= lim.max_ops)
@@ -86,7 +89,8 @@ std::optional<v1::Error> board::check(const v1::BoardOp& op, const board_limits&
   const auto& p = op.put();
   const auto shape = it == index_.end() ? p.shape() : objects_[it->second].shape();
   if (it == index_.end()) {
-    if (shape == v1::BOARD_SHAPE_UNSPECIFIED) return make(v1::ERROR_CODE_MISSING_FIELD, "shape", "a new object needs a shape");
+    if (shape == v1::BOARD_SHAPE_UNSPECIFIED)
+      return make(v1::ERROR_CODE_MISSING_FIELD, "shape", "a new object needs a shape");
     if (objects_.size() >= lim.max_objects)
       return make(v1::ERROR_CODE_FAILED_PRECONDITION, "",
                   "this board holds at most " + std::to_string(lim.max_objects) + " objects");
@@ -95,11 +99,13 @@ std::optional<v1::Error> board::check(const v1::BoardOp& op, const board_limits&
     if (shape != v1::BOARD_SHAPE_ARROW && (!p.has_x() || !p.has_y()))
       return make(v1::ERROR_CODE_MISSING_FIELD, p.has_x() ? "y" : "x", "a " + shape_name(shape) + " needs x and y");
   } else if (p.shape() != v1::BOARD_SHAPE_UNSPECIFIED && p.shape() != shape) {
-    return make(v1::ERROR_CODE_INVALID_ARGUMENT, "shape", "'" + id + "' is a " + shape_name(shape) + "; shapes do not change");
+    return make(v1::ERROR_CODE_INVALID_ARGUMENT, "shape",
+                "'" + id + "' is a " + shape_name(shape) + "; shapes do not change");
   }
   const bool arrow = shape == v1::BOARD_SHAPE_ARROW;
   auto not_for = [&](const char* field) {
-    return make(v1::ERROR_CODE_INVALID_ARGUMENT, field, std::string(field) + " does not apply to a " + shape_name(shape));
+    return make(v1::ERROR_CODE_INVALID_ARGUMENT, field,
+                std::string(field) + " does not apply to a " + shape_name(shape));
   };
   if (arrow && (p.has_x() || p.has_y())) return not_for(p.has_x() ? "x" : "y");
   if (shape != v1::BOARD_SHAPE_BOX && (p.has_w() || p.has_h())) return not_for(p.has_w() ? "w" : "h");
@@ -119,9 +125,9 @@ std::optional<v1::Error> board::check(const v1::BoardOp& op, const board_limits&
   if (p.has_h())
     if (auto e = range("h", p.h(), lim.min_size, lim.max_size)) return e;
   if (p.has_text() && p.text().size() > lim.max_text_bytes)
-    return make(v1::ERROR_CODE_FIELD_TOO_LONG, "text",
-                "text is " + std::to_string(p.text().size()) + " bytes; the limit is " +
-                    std::to_string(lim.max_text_bytes));
+    return make(
+        v1::ERROR_CODE_FIELD_TOO_LONG, "text",
+        "text is " + std::to_string(p.text().size()) + " bytes; the limit is " + std::to_string(lim.max_text_bytes));
   if (p.has_from_id())
     if (auto e = check_endpoint("fromId", p.from_id(), id)) return e;
   if (p.has_to_id())
@@ -230,15 +236,27 @@ std::string xml_escape(std::string_view s) {
   out.reserve(s.size());
   for (const char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         // XML 1.0 has no place for other control characters.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') out += ' ';
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n')
+          out += ' ';
+        else
+          out += c;
     }
   }
   return out;
@@ -302,7 +320,8 @@ std::string render_board_svg(const v1::Board& b) {
     by_id[o.id()] = &o;
     if (o.shape() == v1::BOARD_SHAPE_ARROW) continue;
     // A label's text runs right of its anchor; give it room.
-    const int32_t w = o.shape() == v1::BOARD_SHAPE_BOX ? o.w() : 16 * static_cast<int32_t>(std::min<size_t>(o.text().size(), 60));
+    const int32_t w =
+        o.shape() == v1::BOARD_SHAPE_BOX ? o.w() : 16 * static_cast<int32_t>(std::min<size_t>(o.text().size(), 60));
     const int32_t h = o.shape() == v1::BOARD_SHAPE_BOX ? o.h() : 8;
     x0 = std::min(x0, o.x());
     y0 = std::min(y0, o.y() - (o.shape() == v1::BOARD_SHAPE_LABEL ? 30 : 0));
@@ -365,12 +384,17 @@ std::vector<std::string> describe_board(const v1::Board& b) {
   std::vector<std::string> out;
   for (const auto& o : b.objects()) {
     switch (o.shape()) {
-      case v1::BOARD_SHAPE_BOX: out.push_back(name(o.id())); break;
+      case v1::BOARD_SHAPE_BOX:
+        out.push_back(name(o.id()));
+        break;
       case v1::BOARD_SHAPE_ARROW:
         out.push_back(name(o.from_id()) + " -> " + name(o.to_id()) + (o.text().empty() ? "" : ": " + o.text()));
         break;
-      case v1::BOARD_SHAPE_LABEL: out.push_back("\"" + o.text() + "\""); break;
-      default: break;
+      case v1::BOARD_SHAPE_LABEL:
+        out.push_back("\"" + o.text() + "\"");
+        break;
+      default:
+        break;
     }
   }
   return out;

@@ -8,9 +8,7 @@ namespace mockloop {
 namespace {
 
 // The seats that always publish: the conversation itself.
-bool always_speaks(v1::Role r) {
-  return r == v1::ROLE_CANDIDATE || r == v1::ROLE_INTERVIEWER || r == v1::ROLE_COACH;
-}
+bool always_speaks(v1::Role r) { return r == v1::ROLE_CANDIDATE || r == v1::ROLE_INTERVIEWER || r == v1::ROLE_COACH; }
 
 }  // namespace
 
@@ -87,11 +85,11 @@ std::variant<call_roster::relay, v1::ServerMessage> call_roster::route(const std
   if (!to)
     return make_error(request_id, v1::ERROR_CODE_NOT_FOUND,
                       "'" + s.to_participant_id() + "' is not in this room's call", "toParticipantId");
-  if (to == from) return make_error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "a signal goes to someone else",
-                                    "toParticipantId");
+  if (to == from)
+    return make_error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "a signal goes to someone else", "toParticipantId");
   if (!from->speaker && !to->speaker)
-    return make_error(request_id, v1::ERROR_CODE_PERMISSION_DENIED,
-                      "two listeners have nothing to send each other", "toParticipantId");
+    return make_error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "two listeners have nothing to send each other",
+                      "toParticipantId");
   relay r;
   r.to_session = to->session_id;
   auto* out = r.message.mutable_rtc_signal();

@@ -38,9 +38,9 @@ v1::ErrorCode code(const board::result& r) { return r.error ? r.error->code() : 
 TEST(Board, LastWriterWinsPerPropertyInServerOrder) {
   board b;
   ASSERT_FALSE(put(b, box("api", 100, 100, "API")).error);
-  ASSERT_FALSE(put(b, move("api", 300, 200), "iv").error);      // the interviewer drags it
+  ASSERT_FALSE(put(b, move("api", 300, 200), "iv").error);         // the interviewer drags it
   ASSERT_FALSE(put(b, retext("api", "API gateway"), "ca").error);  // the candidate renames it meanwhile
-  ASSERT_FALSE(put(b, move("api", 320, 210), "ca").error);       // and drags it last
+  ASSERT_FALSE(put(b, move("api", 320, 210), "ca").error);         // and drags it last
   const auto snap = b.snapshot("r1", 1);
   const auto* o = object(snap, "api");
   ASSERT_NE(o, nullptr);
@@ -118,7 +118,8 @@ TEST(Board, EveryBoundRefusesWithATypedErrorAndChangesNothing) {
       {"no id", box("", 1, 1, ""), v1::ERROR_CODE_MISSING_FIELD, "objectId"},
       {"x off the canvas", box("n", 4001, 1, ""), v1::ERROR_CODE_INVALID_ARGUMENT, "x"},
       {"y negative", move("a", 1, -1), v1::ERROR_CODE_INVALID_ARGUMENT, "y"},
-      {"a box 4 units wide", with(box("n", 1, 1, ""), [](auto& p) { p.set_w(4); }), v1::ERROR_CODE_INVALID_ARGUMENT, "w"},
+      {"a box 4 units wide", with(box("n", 1, 1, ""), [](auto& p) { p.set_w(4); }), v1::ERROR_CODE_INVALID_ARGUMENT,
+       "w"},
       {"text of 201 bytes", retext("a", std::string(201, 't')), v1::ERROR_CODE_FIELD_TOO_LONG, "text"},
       {"a new object without a shape", move("new", 1, 1), v1::ERROR_CODE_MISSING_FIELD, "shape"},
       {"a box made an arrow", with(move("a", 1, 1), [](auto& p) { p.set_shape(v1::BOARD_SHAPE_ARROW); }),
@@ -130,16 +131,20 @@ TEST(Board, EveryBoundRefusesWithATypedErrorAndChangesNothing) {
        v1::ERROR_CODE_MISSING_FIELD, "fromId"},
       {"a box without x", with(retext("n", "x"), [](auto& p) { p.set_shape(v1::BOARD_SHAPE_BOX); }),
        v1::ERROR_CODE_MISSING_FIELD, "x"},
-      {"a label given a width", with(move("l", 1, 1), [](auto& p) { p.set_w(50); }), v1::ERROR_CODE_INVALID_ARGUMENT, "w"},
+      {"a label given a width", with(move("l", 1, 1), [](auto& p) { p.set_w(50); }), v1::ERROR_CODE_INVALID_ARGUMENT,
+       "w"},
       {"an arrow given x", move("ab", 1, 1), v1::ERROR_CODE_INVALID_ARGUMENT, "x"},
-      {"a box given ends", with(retext("a", "x"), [](auto& p) { p.set_to_id("b"); }), v1::ERROR_CODE_INVALID_ARGUMENT, "toId"},
+      {"a box given ends", with(retext("a", "x"), [](auto& p) { p.set_to_id("b"); }), v1::ERROR_CODE_INVALID_ARGUMENT,
+       "toId"},
       {"an arrow re-pointed at its own start", with(retext("ab", "x"), [](auto& p) { p.set_to_id("a"); }),
        v1::ERROR_CODE_INVALID_ARGUMENT, "toId"},
-      {"neither put nor remove", [] {
+      {"neither put nor remove",
+       [] {
          v1::ClientMessage m;
          m.mutable_board_op()->set_object_id("a");
          return m;
-       }(), v1::ERROR_CODE_MISSING_FIELD, "put"},
+       }(),
+       v1::ERROR_CODE_MISSING_FIELD, "put"},
       {"removing what never was", erase("ghost"), v1::ERROR_CODE_NOT_FOUND, "objectId"},
   };
   for (const auto& c : cases) {
@@ -226,17 +231,28 @@ TEST(BoardSvg, DrawsEveryObjectAndEscapesText) {
 
 std::shared_ptr<const v1::Scenario> scenario(bool with_sketch) {
   auto sc = std::make_shared<v1::Scenario>();
-  const bool ok = google::protobuf::TextFormat::ParseFromString(R"pb(
-    id: "sd" version: 1 title: "Design it"
-    round_type: ROUND_TYPE_SYSTEM_DESIGN levels: LEVEL_L5
-    candidate { prompt: "Design a rate limiter." }
-    phases { id: "clarify" name: "Clarify" duration_seconds: 300 }
-    phases { id: "sketch" name: "Sketch it" duration_seconds: 300 }
-    phases { id: "deep" name: "Deep dive" duration_seconds: 600 }
-    rubric { id: "scoping" name: "Scoping" layer: SCORING_LAYER_SCOPING
-             anchors { level: 1 description: "a" } anchors { level: 2 description: "b" }
-             anchors { level: 3 description: "c" } anchors { level: 4 description: "d" } }
-  )pb", sc.get());
+  const bool ok =
+      google::protobuf::TextFormat::ParseFromString(R"pb(
+                                                      id: "sd"
+                                                      version: 1
+                                                      title: "Design it"
+                                                      round_type: ROUND_TYPE_SYSTEM_DESIGN
+                                                      levels: LEVEL_L5
+                                                      candidate { prompt: "Design a rate limiter." }
+                                                      phases { id: "clarify" name: "Clarify" duration_seconds: 300 }
+                                                      phases { id: "sketch" name: "Sketch it" duration_seconds: 300 }
+                                                      phases { id: "deep" name: "Deep dive" duration_seconds: 600 }
+                                                      rubric {
+                                                        id: "scoping"
+                                                        name: "Scoping"
+                                                        layer: SCORING_LAYER_SCOPING
+                                                        anchors { level: 1 description: "a" }
+                                                        anchors { level: 2 description: "b" }
+                                                        anchors { level: 3 description: "c" }
+                                                        anchors { level: 4 description: "d" }
+                                                      }
+                                                    )pb",
+                                                    sc.get());
   EXPECT_TRUE(ok);
   if (with_sketch) sc->mutable_phases(1)->set_sketch(true);
   return sc;

@@ -53,14 +53,16 @@ TEST(CallRoster, APeerMocksSeatsSpeakAndObserversFillTheMeshUpToFour) {
 }
 
 TEST(CallRoster, InCoachingRoomsTheCandidateAndCoachPublishAndObserversListen) {
-  const auto c = full({.coaching = true}, {{"co", v1::ROLE_COACH}, {"ob1", v1::ROLE_OBSERVER},
-                                           {"ca", v1::ROLE_CANDIDATE}, {"ob2", v1::ROLE_OBSERVER}});
+  const auto c = full(
+      {.coaching = true},
+      {{"co", v1::ROLE_COACH}, {"ob1", v1::ROLE_OBSERVER}, {"ca", v1::ROLE_CANDIDATE}, {"ob2", v1::ROLE_OBSERVER}});
   EXPECT_EQ(speakers(c), (std::vector<std::string>{"co", "ca"}));
 }
 
 TEST(CallRoster, ASignalGoesOnlyToANamedMemberAndCarriesTheServersWordForTheSender) {
-  const auto c = full({.coaching = true}, {{"co", v1::ROLE_COACH}, {"ca", v1::ROLE_CANDIDATE},
-                                           {"ob1", v1::ROLE_OBSERVER}, {"ob2", v1::ROLE_OBSERVER}});
+  const auto c = full(
+      {.coaching = true},
+      {{"co", v1::ROLE_COACH}, {"ca", v1::ROLE_CANDIDATE}, {"ob1", v1::ROLE_OBSERVER}, {"ob2", v1::ROLE_OBSERVER}});
   auto forged = offer("ca", "v=0 sdp");
   forged.mutable_rtc_signal()->set_from_participant_id("co");
   const auto r = c.route("s-ob1", forged.rtc_signal(), 0);
@@ -148,7 +150,8 @@ TEST(Ice, Sha1AndHmacSha1MatchTheirStandardsVectors) {
 
 TEST(Ice, TurnCredentialsAreCoturnsRestApiScheme) {
   ice_config ice;
-  ice.urls = split_urls(" stun:stun.example.org:3478 , turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349");
+  ice.urls =
+      split_urls(" stun:stun.example.org:3478 , turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349");
   ice.turn_secret = "north-wind";
   ice.ttl_seconds = 3600;
   const auto j = call_joined(ice, "alice", 1'800'000'000'123);

@@ -110,10 +110,11 @@ TEST_F(CallAndBoard, ASignalReachesOnlyTheNamedMemberOfTheCall) {
 
   // Leaving the room leaves the call.
   ASSERT_TRUE(r.ca->request(v1::ClientMessage{[] {
-                v1::ClientMessage m;
-                m.mutable_leave_room();
-                return m;
-              }()})->has_left());
+                    v1::ClientMessage m;
+                    m.mutable_leave_room();
+                    return m;
+                  }()})
+                  ->has_left());
   ASSERT_TRUE(r.iv->wait_for([](const auto& m) { return m.has_call_state() && m.call_state().members_size() == 1; }));
   auto gone = r.iv->request(offer(r.ca_id));
   ASSERT_TRUE(gone && gone->has_error());
@@ -182,7 +183,8 @@ TEST_F(CallAndBoard, TheBoardReachesEveryoneALateJoinerAndTheDebrief) {
   ASSERT_EQ(json.status, 200u);
   EXPECT_NE(json.body.find("\"boardSvg\":\"\\u003csvg"), std::string::npos) << json.body.substr(0, 400);
   EXPECT_NE(json.body.find("\"text\":\"Gateway\""), std::string::npos);
-  const auto md = http_get(server_.port(), "/api/debriefs/" + id + ".md?token=" + code_for(r.codes, v1::ROLE_INTERVIEWER));
+  const auto md =
+      http_get(server_.port(), "/api/debriefs/" + id + ".md?token=" + code_for(r.codes, v1::ROLE_INTERVIEWER));
   ASSERT_EQ(md.status, 200u);
   EXPECT_NE(md.body.find("## Board"), std::string::npos);
   EXPECT_NE(md.body.find("](data:image/svg+xml;base64,"), std::string::npos);

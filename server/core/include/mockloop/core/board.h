@@ -21,7 +21,7 @@ struct board_limits {
   uint32_t max_text_bytes = 200;  // a component's name and a line about it
   int32_t width = 4000;           // the canvas, in board units
   int32_t height = 3000;
-  int32_t min_size = 8;           // a box's smallest and largest side
+  int32_t min_size = 8;  // a box's smallest and largest side
   int32_t max_size = 2000;
 };
 

@@ -50,8 +50,8 @@ class call_roster {
   };
   // A room member joins from one of their connections; a second device
   // takes the place of the first.
-  joined join(const std::string& participant_id, const std::string& session_id, const std::string& name,
-              v1::Role role, const v1::JoinCall& req, uint32_t request_id);
+  joined join(const std::string& participant_id, const std::string& session_id, const std::string& name, v1::Role role,
+              const v1::JoinCall& req, uint32_t request_id);
   // A connection leaves (LeaveCall, LeaveRoom, a drop). True if it was in the call.
   bool leave(const std::string& session_id);
   std::optional<v1::ServerMessage> update(const std::string& session_id, const v1::CallUpdate& u, uint32_t request_id);
