@@ -537,7 +537,8 @@ void console::handle(const v1::ServerMessage& m, bool is_reply) {
     case v1::ServerMessage::kBoard:
       if (!board_) board_ = std::make_unique<mockloop::board>();
       board_->load(m.board());
-      if (m.board().objects_size() > 0) say("board: " + std::to_string(m.board().objects_size()) + " object(s); `board` lists them");
+      if (m.board().objects_size() > 0)
+        say("board: " + std::to_string(m.board().objects_size()) + " object(s); `board` lists them");
       break;
     case v1::ServerMessage::kBoardUpdate:
       for (const auto& op : m.board_update().ops()) on_board_op(op);

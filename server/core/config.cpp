@@ -26,32 +26,42 @@ const setting settings[] = {
     {"web_root", &server_config::web_root, "directory of the browser client's static files"},
     {"threads", &server_config::threads, "I/O threads; 0 = one per core"},
     {"max_frame_bytes", &server_config::max_frame_bytes, "largest client message; larger closes with 1009"},
-    {"ws_handshake_timeout_ms", &server_config::ws_handshake_timeout_ms, "WebSocket opening/closing handshake deadline"},
+    {"ws_handshake_timeout_ms", &server_config::ws_handshake_timeout_ms,
+     "WebSocket opening/closing handshake deadline"},
     {"hello_timeout_ms", &server_config::hello_timeout_ms, "time a client has to send Hello"},
     {"idle_timeout_ms", &server_config::idle_timeout_ms, "silence before a connection is dropped (pings at half)"},
     {"max_queue_bytes", &server_config::max_queue_bytes, "outbound bytes queued per client before it is cut (1013)"},
     {"close_grace_ms", &server_config::close_grace_ms, "time a cut client gets to read its close frame"},
     {"messages_per_second", &server_config::messages_per_second, "messages a client may send per second"},
     {"max_connections", &server_config::max_connections, "WebSocket sessions at once; more get HTTP 503"},
-    {"max_connections_per_ip", &server_config::max_connections_per_ip, "WebSocket sessions from one address (HTTP 429 beyond); 0 = no limit"},
-    {"messages_per_second_per_ip", &server_config::messages_per_second_per_ip, "messages per second from one address, all its connections; 0 = no limit"},
-    {"allowed_origins", &server_config::allowed_origins, "comma-separated browser origins allowed besides the server's own; * = any"},
-    {"real_ip_header", &server_config::real_ip_header, "header naming the client address behind a loopback proxy, e.g. X-Forwarded-For"},
+    {"max_connections_per_ip", &server_config::max_connections_per_ip,
+     "WebSocket sessions from one address (HTTP 429 beyond); 0 = no limit"},
+    {"messages_per_second_per_ip", &server_config::messages_per_second_per_ip,
+     "messages per second from one address, all its connections; 0 = no limit"},
+    {"allowed_origins", &server_config::allowed_origins,
+     "comma-separated browser origins allowed besides the server's own; * = any"},
+    {"real_ip_header", &server_config::real_ip_header,
+     "header naming the client address behind a loopback proxy, e.g. X-Forwarded-For"},
     {"http_body_limit", &server_config::http_body_limit, "largest HTTP request body"},
     {"http_timeout_ms", &server_config::http_timeout_ms, "HTTP request deadline"},
     {"briefing_seconds", &server_config::briefing_seconds, "reading time before the first phase"},
     {"max_room_participants", &server_config::max_room_participants, "people in one room"},
-    {"reconnect_grace_seconds", &server_config::reconnect_grace_seconds, "how long a dropped participant's seat is held"},
-    {"max_rooms_per_user", &server_config::max_rooms_per_user, "rooms and committees one user may have open as creator"},
+    {"reconnect_grace_seconds", &server_config::reconnect_grace_seconds,
+     "how long a dropped participant's seat is held"},
+    {"max_rooms_per_user", &server_config::max_rooms_per_user,
+     "rooms and committees one user may have open as creator"},
     {"max_board_objects", &server_config::max_board_objects, "objects on one round's shared board"},
     {"max_board_ops", &server_config::max_board_ops, "changes to one round's board"},
-    {"ice_servers", &server_config::ice_servers, "comma-separated STUN/TURN URLs for the room's call; empty = host candidates only"},
+    {"ice_servers", &server_config::ice_servers,
+     "comma-separated STUN/TURN URLs for the room's call; empty = host candidates only"},
     {"turn_secret", &server_config::turn_secret, "coturn static-auth-secret: issue time-limited TURN credentials"},
     {"turn_ttl_seconds", &server_config::turn_ttl_seconds, "lifetime of issued TURN credentials"},
-    {"ice_relay_only", &server_config::ice_relay_only, "true: relayed candidates only, peers never see each other's address"},
+    {"ice_relay_only", &server_config::ice_relay_only,
+     "true: relayed candidates only, peers never see each other's address"},
     {"max_call_speakers", &server_config::max_call_speakers, "publishers in one call (full mesh)"},
     {"max_call_members", &server_config::max_call_members, "speakers plus listeners in one call"},
-    {"signals_per_second", &server_config::signals_per_second, "WebRTC signals a client may send per second (burst 4x)"},
+    {"signals_per_second", &server_config::signals_per_second,
+     "WebRTC signals a client may send per second (burst 4x)"},
     {"widen_after_seconds", &server_config::widen_after_seconds, "queue wait before a search widens"},
     {"ticket_max_wait_seconds", &server_config::ticket_max_wait_seconds, "default lifetime of a queue ticket"},
     {"match_join_timeout_seconds", &server_config::match_join_timeout_seconds, "time a matched peer has to join"},
@@ -114,9 +124,12 @@ std::string apply_setting(server_config& cfg, std::string_view key, std::string_
             cfg.*m = std::string(value);
             return {};
           } else if constexpr (std::is_same_v<T, bool>) {
-            if (value == "true" || value == "1") cfg.*m = true;
-            else if (value == "false" || value == "0") cfg.*m = false;
-            else return std::string(key) + ": expected true or false, got '" + std::string(value) + "'";
+            if (value == "true" || value == "1")
+              cfg.*m = true;
+            else if (value == "false" || value == "0")
+              cfg.*m = false;
+            else
+              return std::string(key) + ": expected true or false, got '" + std::string(value) + "'";
             return {};
           } else {
             return parse_number(key, value, cfg.*m);

@@ -168,7 +168,8 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
       switch (s.payload_case()) {
         case v1::RtcSignal::kDescription: {
           const auto& d = s.description();
-          if (d.type() == v1::SessionDescription::TYPE_UNSPECIFIED) return missing("type", "a description needs a type");
+          if (d.type() == v1::SessionDescription::TYPE_UNSPECIFIED)
+            return missing("type", "a description needs a type");
           return check_length("sdp", d.sdp(), 24 * 1024, d.type() != v1::SessionDescription::TYPE_ROLLBACK);
         }
         case v1::RtcSignal::kCandidate: {

@@ -210,11 +210,12 @@ void room_host::attach(const std::shared_ptr<websocket_session>& s, const std::s
   emit(s, joined);
   emit(s, briefing_message(pid));
   emit(s, board_message());
-  if (!call_.empty()) s->send(s->frame_for([&] {
-    v1::ServerMessage m;
-    *m.mutable_call_state() = call_.state(id_);
-    return m;
-  }()));
+  if (!call_.empty())
+    s->send(s->frame_for([&] {
+      v1::ServerMessage m;
+      *m.mutable_call_state() = call_.state(id_);
+      return m;
+    }()));
   // A candidate back after the reveal missed the push of their debrief.
   if (core_.revealed() && !is_staff(core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED)))
     emit(s, candidate_debrief_message());
@@ -321,13 +322,14 @@ void room_host::handle_call(const std::shared_ptr<websocket_session>& s, const v
   ack.mutable_ack();
   switch (m.body_case()) {
     case v1::ClientMessage::kJoinCall: {
-      auto j = call_.join(pid, s->id(), core_.display_name(pid), core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED), m.join_call(), rid);
+      auto j = call_.join(pid, s->id(), core_.display_name(pid), core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED),
+                          m.join_call(), rid);
       if (j.error) return s->deliver_from_room(*j.error);
       if (!j.replaced_session.empty())
         if (const auto it = conns_.find(j.replaced_session); it != conns_.end())
           if (auto old = it->second.session.lock())
-            old->deliver_from_room(make_error(0, v1::ERROR_CODE_FAILED_PRECONDITION,
-                                              "you joined the call from another device"));
+            old->deliver_from_room(
+                make_error(0, v1::ERROR_CODE_FAILED_PRECONDITION, "you joined the call from another device"));
       v1::ServerMessage reply;
       reply.set_request_id(rid);
       auto* cj = reply.mutable_call_joined();

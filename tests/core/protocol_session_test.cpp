@@ -174,15 +174,15 @@ TEST_P(ProtocolSession, SignalsAreCheckedForShapeAndSize) {
       {"no peer", signal([](auto& s) {
          s.clear_to_participant_id();
          s.mutable_candidate();
-       }), v1::ERROR_CODE_MISSING_FIELD, "toParticipantId"},
+       }),
+       v1::ERROR_CODE_MISSING_FIELD, "toParticipantId"},
       {"a description without a type", signal([](auto& s) { s.mutable_description()->set_sdp("v=0"); }),
        v1::ERROR_CODE_MISSING_FIELD, "type"},
-      {"an offer without SDP", signal([](auto& s) {
-         s.mutable_description()->set_type(v1::SessionDescription::TYPE_OFFER);
-       }), v1::ERROR_CODE_MISSING_FIELD, "sdp"},
-      {"a candidate over 1 KiB", signal([](auto& s) {
-         s.mutable_candidate()->set_candidate(std::string(1025, 'c'));
-       }), v1::ERROR_CODE_FIELD_TOO_LONG, "candidate"},
+      {"an offer without SDP",
+       signal([](auto& s) { s.mutable_description()->set_type(v1::SessionDescription::TYPE_OFFER); }),
+       v1::ERROR_CODE_MISSING_FIELD, "sdp"},
+      {"a candidate over 1 KiB", signal([](auto& s) { s.mutable_candidate()->set_candidate(std::string(1025, 'c')); }),
+       v1::ERROR_CODE_FIELD_TOO_LONG, "candidate"},
   };
   for (const auto& c : cases) {
     const auto out = send(c.m);
@@ -193,9 +193,8 @@ TEST_P(ProtocolSession, SignalsAreCheckedForShapeAndSize) {
     EXPECT_FALSE(out.close);
   }
   // A rollback carries no SDP; an end-of-candidates is an empty candidate.
-  EXPECT_TRUE(send(signal([](auto& s) {
-                s.mutable_description()->set_type(v1::SessionDescription::TYPE_ROLLBACK);
-              })).forward);
+  EXPECT_TRUE(
+      send(signal([](auto& s) { s.mutable_description()->set_type(v1::SessionDescription::TYPE_ROLLBACK); })).forward);
   EXPECT_TRUE(send(signal([](auto& s) { s.mutable_candidate(); })).forward);
 }
 
