@@ -417,8 +417,7 @@ export class CallPanel {
   render() {
     const u = this.ui;
     const inCall = this.members.length;
-    u.join.hidden = this.joined;
-    u.join.disabled = this.joining;
+    u.join.hidden = this.joined || this.joining;
     u.leave.hidden = !this.joined;
     u.mute.hidden = !this.joined || !this.speaker;
     u.mute.textContent = this.muted ? 'Unmute' : 'Mute';

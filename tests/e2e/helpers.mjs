@@ -269,7 +269,11 @@ export async function matchPeerMock(a, b, roundType) {
 
 /** The pages join the room's call (those not in it yet); resolves once each has a connected peer. */
 export async function joinCall(...pages) {
-  for (const p of pages) if (await p.locator('#call-join').isVisible()) await p.locator('#call-join').click();
+  for (const p of pages) {
+    // A page may be joining already (its click sent, the reply on the way).
+    const inCall = await p.evaluate(() => window.mockloop.room.call.joined || window.mockloop.room.call.joining);
+    if (!inCall) await p.locator('#call-join').click();
+  }
   for (const p of pages) {
     await p.waitForFunction((n) => document.querySelectorAll('#call-members li').length === n, pages.length);
     await p.waitForFunction(
