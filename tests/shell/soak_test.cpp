@@ -809,6 +809,11 @@ TEST_F(Soak, RoomsChurnThroughACrashWithoutLosingCardsLeakingRubricOrLeavingZomb
   } guard{[&] {
     release(true);
     threads.clear();
+    if (::testing::Test::HasFailure() && proc) {
+      const auto log = proc->log();
+      std::cout << "[ soak ] the server's log, last 4 KiB:\n"
+                << log.substr(log.size() > 4096 ? log.size() - 4096 : 0) << std::endl;
+    }
   }};
 
   // --- the crash: first the half-done resumes (until the server has taken

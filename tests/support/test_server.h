@@ -42,7 +42,8 @@ struct http_reply {
   std::string body;
 };
 
-// One blocking HTTP/1.1 request to 127.0.0.1:port.
+// One blocking HTTP/1.1 request to 127.0.0.1:port. Never throws: with no
+// response at all, status is 0 and body says why.
 http_reply http_get(uint16_t port, const std::string& target, const std::string& method = "GET",
                     const std::string& body = {});
 
