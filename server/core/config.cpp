@@ -65,6 +65,16 @@ const setting settings[] = {
     {"widen_after_seconds", &server_config::widen_after_seconds, "queue wait before a search widens"},
     {"ticket_max_wait_seconds", &server_config::ticket_max_wait_seconds, "default lifetime of a queue ticket"},
     {"match_join_timeout_seconds", &server_config::match_join_timeout_seconds, "time a matched peer has to join"},
+    {"schedule_slot_seconds", &server_config::schedule_slot_seconds, "grid of bookable start times (UTC)"},
+    {"schedule_min_lead_seconds", &server_config::schedule_min_lead_seconds, "how far ahead a slot must be booked"},
+    {"check_in_before_seconds", &server_config::check_in_before_seconds, "check-in opens this long before the start"},
+    {"check_in_after_seconds", &server_config::check_in_after_seconds,
+     "check-in closes this long after the start; then no-shows"},
+    {"late_cancel_seconds", &server_config::late_cancel_seconds,
+     "a paired booking cancelled nearer its start is a late cancel"},
+    {"no_show_cooldown_seconds", &server_config::no_show_cooldown_seconds,
+     "no booking for this long after two no-shows in a row"},
+    {"zoneinfo_dir", &server_config::zoneinfo_dir, "compiled IANA time zones (tzdata)"},
     {"shutdown_grace_ms", &server_config::shutdown_grace_ms, "time clients get to close on shutdown"},
     {"log_level", &server_config::log_level, "trace, debug, info, warn or error"},
 };
@@ -103,6 +113,7 @@ std::string validate(const server_config& c) {
   if (c.max_call_members < c.max_call_speakers) return "max_call_members must be at least max_call_speakers";
   if (c.signals_per_second == 0) return "signals_per_second must be positive";
   if (c.turn_ttl_seconds == 0) return "turn_ttl_seconds must be positive";
+  if (c.schedule_slot_seconds == 0) return "schedule_slot_seconds must be positive";
   if (c.ice_relay_only && c.ice_servers.find("turn") == std::string::npos)
     return "ice_relay_only needs a turn: or turns: URL in ice_servers";
   static const std::string_view levels[] = {"trace", "debug", "info", "warn", "error"};

@@ -183,6 +183,18 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
       }
       return std::nullopt;
     }
+    case v1::ClientMessage::kBookSlot: {
+      const auto& b = m.book_slot();
+      if (auto e = check_length("timeZone", b.time_zone(), 64, true)) return e;
+      if (auto e = check_length("language", b.language(), 16, false)) return e;
+      if (b.rounds_size() > 5) return check_length("rounds", std::string(size_t(b.rounds_size()), 'x'), 5, false);
+      return std::nullopt;
+    }
+    case v1::ClientMessage::kCancelBooking:
+      return check_length("bookingId", m.cancel_booking().booking_id(), 64, true);
+    case v1::ClientMessage::kCheckIn:
+      return check_length("bookingId", m.check_in().booking_id(), 64, true);
+    case v1::ClientMessage::kListBookings:
     case v1::ClientMessage::kJoinCall:
     case v1::ClientMessage::kLeaveCall:
     case v1::ClientMessage::kCallUpdate:

@@ -130,6 +130,25 @@ struct server_config {
   // A matched peer must join the room within this long or forfeit.
   uint32_t match_join_timeout_seconds = 60;
 
+  // ---- scheduled mocks (docs/schedule.md)
+  // Slots start on this grid of the UTC clock: on the half hour.
+  uint32_t schedule_slot_seconds = 1800;
+  // How far ahead a slot must be booked: time to find a partner. Nearer
+  // than this, the live queue is the way.
+  uint32_t schedule_min_lead_seconds = 900;
+  // Check-in opens this long before the start (with the last reminder)...
+  uint32_t check_in_before_seconds = 600;
+  // ...and closes this long after it: then a missing partner is a no-show
+  // and a standby who checked in takes their place.
+  uint32_t check_in_after_seconds = 300;
+  // Cancelling a paired booking nearer its start than this is a late
+  // cancel on the record: a day is what a partner needs to plan around it.
+  uint32_t late_cancel_seconds = 86'400;
+  // Two no-shows in a row block booking this long (the queue stays open).
+  uint32_t no_show_cooldown_seconds = 7 * 86'400;
+  // Compiled IANA zones (Debian's tzdata) for local times.
+  std::string zoneinfo_dir = "/usr/share/zoneinfo";
+
   // ---- shutdown
   // On SIGINT/SIGTERM, how long clients get to answer the going-away close.
   uint32_t shutdown_grace_ms = 3'000;
