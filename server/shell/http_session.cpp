@@ -1,5 +1,7 @@
 #include "http_session.h"
 
+#include "scheduling.h"
+
 #include <fstream>
 
 #include <boost/beast/websocket.hpp>
@@ -183,6 +185,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (path == "/metrics") return do_write(metrics_page(req, *hub_));
   if (path == "/api/scenarios") return do_write(scenario_list(req, *hub_));
   if (path.starts_with("/api/debriefs/")) return do_write(debrief_page(req, *hub_, path.substr(14)));
+  if (path.starts_with("/calendar/") && hub_->schedule) return calendar(std::string(path.substr(10)));
   if (path == "/ws")
     return do_write(text_response(req, http::status::upgrade_required,
                                   "this endpoint speaks WebSocket: subprotocol mockloop.v1.json or mockloop.v1.proto\n"));
@@ -231,6 +234,17 @@ void http_session::upgrade() {
 
   // The reservation and the address's count now belong to the WebSocket session.
   std::make_shared<websocket_session>(stream_.release_socket(), hub_, *enc, ip)->run(parser_->release());
+}
+
+// A user's calendar feed (webcal://) or one booking's .ics, from the
+// scheduler's strand; the request stays in parser_ until the write is done.
+void http_session::calendar(std::string rest) {
+  hub_->schedule->calendar(std::move(rest), [self = shared_from_this()](unsigned status, std::string body,
+                                                                         std::string type) {
+    net::post(self->stream_.get_executor(), [self, status, body = std::move(body), type = std::move(type)]() mutable {
+      self->do_write(text_response(self->parser_->get(), static_cast<http::status>(status), std::move(body), type));
+    });
+  });
 }
 
 void http_session::do_write(http::message_generator msg) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -23,6 +24,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void upgrade();
+  void calendar(std::string rest);
   void do_write(boost::beast::http::message_generator msg);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
 

@@ -25,6 +25,7 @@ class websocket_session;
 class room_host;
 class room_directory;
 class matchmaking;
+class scheduling;
 class store;
 class store_writer;
 
@@ -98,6 +99,7 @@ class hub {
   // Set once by the server before it accepts connections.
   std::shared_ptr<room_directory> rooms;
   std::shared_ptr<mockloop::matchmaking> matching;
+  std::shared_ptr<scheduling> schedule;  // scheduled mocks
   std::shared_ptr<store> db;  // SQLite: scorecards, debriefs
   std::shared_ptr<store_writer> writer;  // db's writes off the I/O threads, group-committed
 

@@ -163,12 +163,38 @@ void matchmaking::on_match(const match_pair& m, int64_t now) {
       waiting_.erase(it);
     }
   }
-  const auto a = peer_of(m.older), b = peer_of(m.newer);
+  begin(p, m.round, now);
+}
+
+void matchmaking::begin(std::shared_ptr<pairing> p, v1::RoundType round, int64_t now) {
+  const auto a = peer_of(p->tickets[0]), b = peer_of(p->tickets[1]);
   p->candidate = first_candidate(a, b);
-  p->round_one = m.round;
+  p->round_one = round;
   const auto& cand = p->candidate == 0 ? a : b;
   const auto& intv = p->candidate == 0 ? b : a;
-  start_round(p, choose_scenario(*hub_->scenarios(), m.round, cand, intv), now);
+  start_round(p, choose_scenario(*hub_->scenarios(), round, cand, intv), now);
+}
+
+void matchmaking::start_scheduled(std::array<scheduled_peer, 2> peers, v1::RoundType round,
+                                  std::function<void(std::string room_id)> started) {
+  net::post(strand_, [self = shared_from_this(), peers = std::move(peers), round, started = std::move(started)] {
+    if (self->stopped_) return;
+    auto p = std::make_shared<pairing>();
+    p->scheduled = true;
+    for (int i = 0; i < 2; ++i) {
+      // A queued ticket of the same user gives way: they are taken.
+      if (self->core_.cancel(peers[i].user_id)) self->waiting_.erase(peers[i].user_id);
+      p->tickets[i].req.user_id = peers[i].user_id;
+      p->tickets[i].req.rounds = peers[i].rounds;
+      p->tickets[i].req.level = peers[i].level;
+      p->names[i] = peers[i].name;
+      p->session_ids[i] = peers[i].session_id;
+    }
+    self->depth_.store(self->core_.size(), std::memory_order_relaxed);
+    self->begin(p, round, now_ms());
+    const auto host = p->room.lock();
+    if (started) started(host ? host->id() : std::string{});
+  });
 }
 
 void matchmaking::start_round(std::shared_ptr<pairing> p, std::shared_ptr<const v1::Scenario> scenario, int64_t now) {
@@ -239,7 +265,11 @@ void matchmaking::check_joined(std::shared_ptr<pairing> p, std::weak_ptr<room_ho
         auto s = self->session_of(*p, i);
         v1::ServerMessage m;
         auto* f = m.mutable_match_forfeited();
-        if (present[i]) {
+        if (present[i] && p->scheduled) {
+          // A booking has no place in line to go back to: the live queue is open.
+          f->set_reason("your partner did not join in time; queue to find someone now");
+          if (s) s->drop_room(host);
+        } else if (present[i]) {
           f->set_reason("your partner did not join in time; you are first in line again");
           f->set_requeued(true);
           self->core_.requeue(p->tickets[i]);

@@ -4,6 +4,7 @@
 // scenarios neither has played, a forfeit when a peer does not join.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -38,6 +39,17 @@ class matchmaking : public std::enable_shared_from_this<matchmaking> {
   void cancel(std::shared_ptr<websocket_session> s, std::string user_id, uint32_t request_id);
   void session_gone(std::string user_id, std::string session_id);
 
+  // A scheduled pair, both checked in: a peer mock as from the queue
+  // (MatchFound to each, round 2 after). `started` gets the room's id, on
+  // the queue's strand (empty when no scenario fits).
+  struct scheduled_peer {
+    std::string user_id, name, session_id;
+    std::vector<v1::RoundType> rounds;
+    v1::Level level = v1::LEVEL_UNSPECIFIED;
+  };
+  void start_scheduled(std::array<scheduled_peer, 2> peers, v1::RoundType round,
+                       std::function<void(std::string room_id)> started);
+
   size_t queue_depth() const { return depth_.load(std::memory_order_relaxed); }
 
  private:
@@ -55,11 +67,13 @@ class matchmaking : public std::enable_shared_from_this<matchmaking> {
     int candidate = 0;  // index of this round's candidate
     int round = 1;
     v1::RoundType round_one = v1::ROUND_TYPE_UNSPECIFIED;
+    bool scheduled = false;  // from bookings: a forfeit does not requeue
     std::weak_ptr<room_host> room;
   };
 
   void do_pass();
   void on_match(const match_pair& m, int64_t now);
+  void begin(std::shared_ptr<pairing> p, v1::RoundType round, int64_t now);
   void start_round(std::shared_ptr<pairing> p, std::shared_ptr<const v1::Scenario> scenario, int64_t now);
   void check_joined(std::shared_ptr<pairing> p, std::weak_ptr<room_host> room);
   void on_round_closed(std::shared_ptr<pairing> p, bool forfeited);

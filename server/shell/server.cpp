@@ -17,6 +17,7 @@
 #include "hub.h"
 #include "listener.h"
 #include "matchmaking.h"
+#include "scheduling.h"
 #include "room_directory.h"
 #include "room_host.h"
 #include "scenario_files.h"
@@ -40,6 +41,7 @@ struct server::impl {
         // I/O thread runs it, and shutdown cancels it from another.
         heartbeat_timer_(net::make_strand(ioc_)) {
     hub_->matching = std::make_shared<matchmaking>(net::make_strand(ioc_), hub_);
+    hub_->schedule = std::make_shared<scheduling>(net::make_strand(ioc_), hub_);
   }
 
   // Loads the scenario directory; the good files replace the library, bad
@@ -166,6 +168,7 @@ struct server::impl {
     if (hub_->writer) hub_->writer->stop();
     if (hub_->rooms) hub_->rooms->clear();
     hub_->matching.reset();
+    hub_->schedule.reset();
   }
 
   void begin_shutdown() {
@@ -186,6 +189,7 @@ struct server::impl {
           r->shutdown([this] { rooms_draining_.fetch_sub(1); });
         }
       drain_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(hub_->config().shutdown_grace_ms);
+      hub_->schedule->stop();
       hub_->matching->stop([this] {
         // Fan out outside the registry's lock.
         for (auto& s : hub_->sessions()) s->close_going_away();
@@ -240,6 +244,7 @@ void server::start() {
   impl_->listener_ = std::make_shared<listener>(impl_->ioc_, net::ip::tcp::endpoint{address, cfg.port}, impl_->hub_);
   impl_->listener_->run();
   impl_->hub_->matching->start();
+  impl_->hub_->schedule->start();
   spdlog::info("listening on http://{}:{} (WebSocket at /ws, {} threads)", cfg.host, port(), impl_->threads_);
 }
 

@@ -85,7 +85,24 @@ CREATE TABLE server_state (
 );
 )sql";
 
-constexpr std::string_view all_migrations[] = {migration_1, migration_2};
+// Scheduled mocks: one row per booking, the record as a blob; the user's
+// hash and the start are what it is looked up and ordered by.
+constexpr std::string_view migration_3 = R"sql(
+CREATE TABLE bookings (
+  booking_id TEXT NOT NULL PRIMARY KEY,
+  user_hash TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  record BLOB NOT NULL
+);
+CREATE INDEX bookings_by_user ON bookings (user_hash, start_ms);
+)sql";
+
+constexpr std::string_view all_migrations[] = {migration_1, migration_2, migration_3};
+
+constexpr std::string_view upsert_booking_sql =
+    "INSERT INTO bookings (booking_id, user_hash, start_ms, record) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (booking_id) DO UPDATE SET start_ms = excluded.start_ms, record = excluded.record";
+constexpr std::string_view select_bookings_sql = "SELECT record FROM bookings ORDER BY start_ms, booking_id";
 
 constexpr std::string_view upsert_scorecard_sql =
     "INSERT INTO scorecards (room_id, round, rater_id, submitted_ms, card) VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -527,6 +544,40 @@ bool store::append_event(const std::string& room_id, const v1::RoomEvent& e, std
     return false;
   }
   return true;
+}
+
+bool store::save_booking(const v1::BookingRecord& r, std::string* error) {
+  std::string blob;
+  if (!r.SerializeToString(&blob)) {
+    *error = "save_booking: cannot serialize the booking";
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  return run(
+      upsert_booking_sql, "save_booking",
+      [&](sqlite3_stmt* st) {
+        return bind_text(st, 1, r.booking_id()) && bind_text(st, 2, r.user_hash()) && bind_int(st, 3, r.start_ms()) &&
+               bind_blob(st, 4, blob.data(), blob.size());
+      },
+      error);
+}
+
+std::vector<v1::BookingRecord> store::bookings() {
+  std::vector<v1::BookingRecord> out;
+  std::string error;
+  std::lock_guard lock(mutex_);
+  auto* s = prepared(select_bookings_sql, &error);
+  if (!s) {
+    spdlog::warn("[store] bookings: {}", error);
+    return out;
+  }
+  statement_use use(s);
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    v1::BookingRecord r;
+    if (parse_column(s, 0, &r)) out.push_back(std::move(r));
+    else spdlog::warn("[store] a stored booking does not parse; skipped");
+  }
+  return out;
 }
 
 std::vector<v1::RoomEvent> store::events(const std::string& room_id) {

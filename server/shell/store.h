@@ -18,6 +18,7 @@
 
 #include "mockloop/v1/debrief.pb.h"
 #include "mockloop/v1/room.pb.h"
+#include "mockloop/v1/schedule.pb.h"
 #include "mockloop/v1/scoring.pb.h"
 
 struct sqlite3;
@@ -63,6 +64,10 @@ class store {
 
   // Appends e under (room_id, e.seq()); a seq already stored is an error,
   // since the log is append-only and a repeat means the caller lost count.
+  // Scheduled mocks: inserts or replaces a booking; all of them, by start.
+  bool save_booking(const v1::BookingRecord& r, std::string* error);
+  std::vector<v1::BookingRecord> bookings();
+
   bool append_event(const std::string& room_id, const v1::RoomEvent& e, std::string* error);
   // The room's events in seq order.
   std::vector<v1::RoomEvent> events(const std::string& room_id);

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "committee_host.h"
 #include "matchmaking.h"
+#include "scheduling.h"
 #include "mockloop/core/debrief_markdown.h"
 #include "random.h"
 #include "room_directory.h"
@@ -178,6 +179,8 @@ void websocket_session::on_read(beast::error_code ec, std::size_t bytes) {
   if (core_.handshaken()) hello_timer_.cancel();
   for (auto& reply : out.replies) {
     if (reply.has_welcome()) {
+      // Reminders and booking updates reach every client of a user key.
+      if (hub_->schedule) hub_->schedule->attach(weak_from_this(), core_.hello().user_key());
       if (auto resumed = on_welcome(*reply.mutable_welcome())) {
         // Back in a room: the new token is stored before the client is
         // given it, or a crash in between would leave the client holding
@@ -342,6 +345,11 @@ void websocket_session::route(v1::ClientMessage m) {
                                      std::move(*m.mutable_enqueue()), rid);
     case v1::ClientMessage::kCancelTicket:
       return hub_->matching->cancel(shared_from_this(), user_id(), rid);
+    case v1::ClientMessage::kBookSlot:
+    case v1::ClientMessage::kCancelBooking:
+    case v1::ClientMessage::kCheckIn:
+    case v1::ClientMessage::kListBookings:
+      return hub_->schedule->handle(shared_from_this(), core_.hello().user_key(), std::move(m));
     case v1::ClientMessage::kCreateCommittee:
       if (current || committee_.lock())
         return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));

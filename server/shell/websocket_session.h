@@ -59,6 +59,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
   // Stable once the handshake is done (a resume adopts the old id then).
   const std::string& id() const { return id_; }
+  // Fixed once Hello is taken; safe to read from a strand the session
+  // posted to after it.
+  std::string user_id() const;
+  const std::string& display_name() const { return core_.hello().display_name(); }
   uint64_t serial() const { return serial_; }
   encoding wire_encoding() const { return core_.wire_encoding(); }
 
@@ -78,7 +82,6 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void drop_queue(bool keep_front);
   void route(v1::ClientMessage m);
   void create_committee(const v1::CreateCommittee& req, uint32_t request_id);
-  std::string user_id() const;
   void set_room(std::shared_ptr<room_host> r);
   // Saves (for room_id) or drops (empty) a token's hash on the store's
   // writer thread; `then` runs on this session's strand once it is done.
