@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <google/protobuf/struct.pb.h>
@@ -12,6 +14,7 @@
 
 #include "http_get.h"
 #include "mockloop/core/board.h"
+#include "mockloop/core/time_zone.h"
 
 namespace mockloop::cli {
 
@@ -107,6 +110,20 @@ const std::vector<console::command>& console::commands() {
        &console::cmd_invite},
       {{"partner"}, "partner <code>", "queue with a partner's invite code", &console::cmd_partner},
       {{"cancel"}, "cancel", "leave the queue", &console::cmd_cancel},
+      {{"book"},
+       "book <when> <round>[,<round>...] [level] [zone]",
+       "book a scheduled mock: when is +25h or +2d (the next half hour after), 2026-12-08T09:30 in your zone, "
+       "2026-12-08T08:30Z in UTC, or @<unix ms>; zone defaults to $TZ or UTC; sets $booking_id",
+       &console::cmd_book},
+      {{"bookings"},
+       "bookings",
+       "your scheduled mocks, your reliability record and your calendar feed",
+       &console::cmd_bookings},
+      {{"checkin"},
+       "checkin [booking]",
+       "check in for a booking (default $booking_id) in its window",
+       &console::cmd_checkin},
+      {{"unbook"}, "unbook [booking]", "cancel a booking (default $booking_id)", &console::cmd_unbook},
       {{"scenarios"}, "scenarios", "list the server's scenarios (GET /api/scenarios)", &console::cmd_scenarios},
       {{"create"},
        "create <scenario> [coach]",
@@ -173,7 +190,8 @@ const std::vector<console::command>& console::commands() {
        "wait for: matched [nojoin] | joined | phase <id|lobby|briefing|interview|scoring|revealed|closed> | "
        "followup [id|text] | debrief | revealed | scoring | closed | participant <role|name> | submitted [n] | "
        "board <text|id> | "
-       "queue | expired | forfeited | committee <voting|revealed|decided|packet> | votes <n> | state | "
+       "queue | expired | forfeited | booking | reminder | committee <voting|revealed|decided|packet> | votes <n> | "
+       "state | "
        "message <type>; timeout like 30s (default 60s)",
        &console::cmd_wait},
       {{"sleep"}, "sleep <ms>", "pause, still showing what arrives (also 2s, 1m)", &console::cmd_sleep},
@@ -480,6 +498,19 @@ void console::handle(const v1::ServerMessage& m, bool is_reply) {
     case v1::ServerMessage::kTicketExpired:
       queued_ = false;
       say("queue: ticket expired: " + m.ticket_expired().reason());
+      break;
+    case v1::ServerMessage::kBookingUpdate:
+      say("booking: " + m.booking_update().reason() + " - " + booking_line(m.booking_update().booking()));
+      break;
+    case v1::ServerMessage::kBookingReminder: {
+      const auto min = m.booking_reminder().minutes_before();
+      say("reminder: your mock starts in " +
+          (min >= 60 ? std::to_string(min / 60) + " h" : std::to_string(min) + " min") +
+          (min <= 10 ? "; check-in is open (`checkin`)" : "") + " - " + booking_line(m.booking_reminder().booking()));
+      break;
+    }
+    case v1::ServerMessage::kBookings:
+      show_bookings(m.bookings());
       break;
     case v1::ServerMessage::kMatchFound: {
       const auto& mf = m.match_found();
@@ -886,7 +917,7 @@ outcome console::cmd_quit(const args&) { return {status::quit, {}}; }
 namespace {
 
 // "system-design,metrics" -> round types; false with an error message.
-bool parse_rounds(std::string_view text, v1::Enqueue& e, std::string& error) {
+bool parse_rounds(std::string_view text, pb::RepeatedField<int>& rounds, std::string& error) {
   size_t start = 0;
   while (start <= text.size()) {
     auto comma = text.find(',', start);
@@ -897,7 +928,7 @@ bool parse_rounds(std::string_view text, v1::Enqueue& e, std::string& error) {
       error = "unknown round type '" + std::string(part) + "' (" + values_of(v1::RoundType_descriptor()) + ")";
       return false;
     }
-    e.add_rounds(*r);
+    rounds.Add(*r);
     start = comma + 1;
   }
   return true;
@@ -910,7 +941,7 @@ outcome console::cmd_queue(const args& a) {
   v1::ClientMessage m;
   auto* e = m.mutable_enqueue();
   std::string error;
-  if (!parse_rounds(a[1].text, *e, error)) return fail(error);
+  if (!parse_rounds(a[1].text, *e->mutable_rounds(), error)) return fail(error);
   auto level = parse<v1::Level>(v1::Level_descriptor(), a[2].text);
   if (!level) return fail("unknown level '" + a[2].text + "' (L4, L5, L6, L7)");
   e->set_level(*level);
@@ -928,7 +959,7 @@ outcome console::cmd_invite(const args& a) {
   auto* e = m.mutable_enqueue();
   e->set_invite(true);
   std::string error;
-  if (!parse_rounds(a.size() > 1 ? a[1].text : "system-design", *e, error)) return fail(error);
+  if (!parse_rounds(a.size() > 1 ? a[1].text : "system-design", *e->mutable_rounds(), error)) return fail(error);
   auto level = parse<v1::Level>(v1::Level_descriptor(), a.size() > 2 ? a[2].text : "L5");
   if (!level) return fail("unknown level '" + a[2].text + "' (L4, L5, L6, L7)");
   e->set_level(*level);
@@ -956,6 +987,163 @@ outcome console::cmd_cancel(const args&) {
     say("queue: ticket cancelled");
   }
   return r;
+}
+
+// ---------------------------------------------------------------- scheduled mocks
+
+namespace {
+
+std::string zone_or_default(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* tz = std::getenv("TZ"); tz && *tz && valid_zone_name(tz[0] == ':' ? tz + 1 : tz))
+    return tz[0] == ':' ? tz + 1 : tz;
+  return "UTC";
+}
+
+std::optional<time_zone> load_zone(const std::string& name) {
+  if (name == "UTC") return time_zone::utc();
+  if (!valid_zone_name(name)) return std::nullopt;
+  std::ifstream in("/usr/share/zoneinfo/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return in ? time_zone::parse(name, ss.str()) : std::nullopt;
+}
+
+// "2026-12-08T09:30" (local in `zone`) or with a trailing Z (UTC): Unix ms.
+std::optional<int64_t> parse_when(const std::string& text, const time_zone& zone) {
+  int y = 0;
+  unsigned mo = 0, d = 0, h = 0, mi = 0;
+  char z = 0;
+  const int n = std::sscanf(text.c_str(), "%4d-%2u-%2uT%2u:%2u%c", &y, &mo, &d, &h, &mi, &z);
+  if (n < 5 || (n == 6 && z != 'Z') || h > 23 || mi > 59) return std::nullopt;
+  using namespace std::chrono;
+  const year_month_day ymd{year{y}, month{mo}, day{d}};
+  if (!ymd.ok()) return std::nullopt;
+  const int64_t local_s = sys_days{ymd}.time_since_epoch().count() * 86'400 + h * 3600 + mi * 60;
+  if (n == 6) return local_s * 1000;
+  // The offset in force at the instant itself: two steps settle it except
+  // in a DST gap, where the later offset wins.
+  const auto guess = local_s - zone.at(local_s).utc_offset_s;
+  return (local_s - zone.at(guess).utc_offset_s) * 1000;
+}
+
+const char* status_text(v1::BookingStatus s) {
+  switch (s) {
+    case v1::BOOKING_STATUS_PENDING:
+      return "finding a partner";
+    case v1::BOOKING_STATUS_PAIRED:
+      return "paired";
+    case v1::BOOKING_STATUS_STARTED:
+      return "started";
+    case v1::BOOKING_STATUS_CANCELLED:
+      return "cancelled";
+    case v1::BOOKING_STATUS_LATE_CANCELLED:
+      return "cancelled late";
+    case v1::BOOKING_STATUS_NO_SHOW:
+      return "no-show";
+    case v1::BOOKING_STATUS_PARTNER_NO_SHOW:
+      return "partner did not come";
+    case v1::BOOKING_STATUS_UNMATCHED:
+      return "nobody else booked it";
+    default:
+      return "?";
+  }
+}
+
+}  // namespace
+
+std::string console::booking_line(const v1::Booking& b) const {
+  std::string rounds;
+  for (auto r : b.rounds()) rounds += (rounds.empty() ? "" : ",") + round_label(r);
+  std::string line = b.booking_id() + " " + b.local_start() + " " + rounds + ": " + status_text(b.status());
+  if (!b.partner_name().empty())
+    line += " with " + quoted(b.partner_name()) + " (for them " + b.partner_local_start() + ")";
+  if (b.checked_in()) line += ", checked in";
+  if (b.partner_checked_in()) line += ", partner checked in";
+  return line;
+}
+
+void console::show_bookings(const v1::Bookings& b) {
+  const auto& r = b.reliability();
+  std::string record = "reliability: " + std::to_string(r.percent()) + "% attended over " +
+                       std::to_string(r.counted()) + " session(s); " + std::to_string(r.late_cancels()) +
+                       " late cancel(s), " + std::to_string(r.no_shows()) + " no-show(s)";
+  if (r.blocked_until_ms() > 0)
+    record += "; booking paused until " + std::to_string(r.blocked_until_ms()) + " (Unix ms)";
+  say(record);
+  for (const auto& x : b.bookings()) say("booking: " + booking_line(x));
+  if (b.bookings_size() == 0) say("bookings: none");
+  const auto url = "http://" + opts_.connection.host + ":" + std::to_string(opts_.connection.port) + b.calendar_path();
+  vars_["calendar_url"] = url;
+  say("calendar: " + url + " (webcal:// for a subscription)");
+}
+
+outcome console::booking_request(v1::ClientMessage m) {
+  auto reply = request(std::move(m));
+  if (!reply) return lost(reply.error());
+  if (reply->has_error()) return fail(error_text(reply->error()));
+  if (!reply->has_bookings()) return fail("unexpected reply: " + reply->ShortDebugString());
+  const auto& b = reply->bookings();
+  if (!b.booked_id().empty()) vars_["booking_id"] = b.booked_id();
+  show_bookings(b);
+  return ok();
+}
+
+outcome console::cmd_book(const args& a) {
+  if (a.size() < 3) return fail("usage: book <when> <round>[,<round>...] [level] [zone]");
+  v1::ClientMessage m;
+  auto* b = m.mutable_book_slot();
+  std::string error;
+  if (!parse_rounds(a[2].text, *b->mutable_rounds(), error)) return fail(error);
+  if (a.size() > 3) {
+    auto level = parse<v1::Level>(v1::Level_descriptor(), a[3].text);
+    if (!level) return fail("unknown level '" + a[3].text + "' (L4, L5, L6, L7)");
+    b->set_level(*level);
+  }
+  const auto zone_name = zone_or_default(a.size() > 4 ? a[4].text : std::string());
+  const auto zone = load_zone(zone_name);
+  if (!zone) return fail("unknown time zone '" + zone_name + "' (an IANA name such as Europe/Berlin)");
+  b->set_time_zone(zone_name);
+  const auto& when = a[1].text;
+  if (!when.empty() && when[0] == '+') {
+    const auto d = parse_duration(std::string_view(when).substr(1));
+    if (!d) return fail("bad time '" + when + "': +90m, +25h, +2d");
+    constexpr int64_t half_hour = 1'800'000;
+    b->set_start_ms((now_ms() + d->count() + half_hour - 1) / half_hour * half_hour);
+  } else if (!when.empty() && when[0] == '@') {
+    int64_t ms = 0;
+    const auto [end, ec] = std::from_chars(when.data() + 1, when.data() + when.size(), ms);
+    if (ec != std::errc{} || end != when.data() + when.size()) return fail("bad time '" + when + "': @<unix ms>");
+    b->set_start_ms(ms);
+  } else if (auto ms = parse_when(when, *zone)) {
+    b->set_start_ms(*ms);
+  } else {
+    return fail("bad time '" + when + "': 2026-12-08T09:30 (in " + zone_name +
+                "), 2026-12-08T08:30Z, +25h or @<unix ms>");
+  }
+  return booking_request(std::move(m));
+}
+
+outcome console::cmd_bookings(const args&) {
+  v1::ClientMessage m;
+  m.mutable_list_bookings();
+  return booking_request(std::move(m));
+}
+
+outcome console::cmd_checkin(const args& a) {
+  const auto id = a.size() > 1 ? a[1].text : vars_["booking_id"];
+  if (id.empty()) return fail("usage: checkin <booking> (no $booking_id yet)");
+  v1::ClientMessage m;
+  m.mutable_check_in()->set_booking_id(id);
+  return booking_request(std::move(m));
+}
+
+outcome console::cmd_unbook(const args& a) {
+  const auto id = a.size() > 1 ? a[1].text : vars_["booking_id"];
+  if (id.empty()) return fail("usage: unbook <booking> (no $booking_id yet)");
+  v1::ClientMessage m;
+  m.mutable_cancel_booking()->set_booking_id(id);
+  return booking_request(std::move(m));
 }
 
 outcome console::cmd_scenarios(const args&) {
@@ -1437,6 +1625,8 @@ outcome console::cmd_wait(const args& in) {
   }
   if (event == "debrief") return edge("candidate_debrief", "the debrief");
   if (event == "queue") return edge("queue_status", "a queue status");
+  if (event == "booking") return edge("booking_update", "a booking update");
+  if (event == "reminder") return edge("booking_reminder", "a booking reminder");
   if (event == "expired") return edge("ticket_expired", "the ticket to expire");
   if (event == "forfeited") return edge("match_forfeited", "a forfeit");
   if (event == "phase") {

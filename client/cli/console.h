@@ -119,6 +119,13 @@ class console {
   outcome cmd_invite(const args&);
   outcome cmd_partner(const args&);
   outcome cmd_cancel(const args&);
+  outcome cmd_book(const args&);
+  outcome cmd_bookings(const args&);
+  outcome cmd_checkin(const args&);
+  outcome cmd_unbook(const args&);
+  outcome booking_request(v1::ClientMessage m);
+  std::string booking_line(const v1::Booking& b) const;
+  void show_bookings(const v1::Bookings& b);
   outcome cmd_scenarios(const args&);
   outcome cmd_create(const args&);
   outcome cmd_join(const args&);
@@ -181,7 +188,7 @@ class console {
   std::map<std::string, v1::Participant> seen_;  // everyone seen in this room since we joined, by id
   size_t followups_waited_ = 0;                  // asked follow-ups accounted for by `wait followup`
   std::optional<v1::CandidateDebrief> debrief_;
-  v1::Scorecard card_;  // this rater's card as typed so far
+  v1::Scorecard card_;                      // this rater's card as typed so far
   std::unique_ptr<mockloop::board> board_;  // the room's board as the server ordered it
   std::string call_line_;                   // who is in the call, as last shown
 

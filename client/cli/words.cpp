@@ -135,6 +135,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
   if (unit == "ms") return milliseconds(number);
   if (unit == "s") return milliseconds(number * 1000);
   if (unit == "m" || unit == "min") return milliseconds(number * 60'000);
+  if (unit == "h") return milliseconds(number * 3'600'000);
+  if (unit == "d") return milliseconds(number * 86'400'000);
   if (unit.empty() && bare_unit) return *bare_unit * number;
   return std::nullopt;
 }

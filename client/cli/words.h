@@ -37,7 +37,7 @@ split_result split_words(std::string_view line, const variable_lookup& lookup);
 // The words from index `from` joined by single spaces.
 std::string join_words(const std::vector<word>& words, size_t from);
 
-// "1500ms", "30s", "2m". With `bare_unit` (e.g. 1ms for `sleep`), a bare
+// "1500ms", "30s", "2m", "3h", "1d". With `bare_unit` (e.g. 1ms for `sleep`), a bare
 // number is allowed and counts in that unit.
 std::optional<std::chrono::milliseconds> parse_duration(
     std::string_view text, std::optional<std::chrono::milliseconds> bare_unit = std::nullopt);

@@ -296,6 +296,57 @@ TEST_F(CliScript, TheCandidateDrawsOnTheBoardAndTheInterviewerFollows) {
   EXPECT_NE(ca.out().find("board: 3 object(s)"), std::string::npos) << ca.out();
 }
 
+// Scheduled mocks from the terminal: two users (each its own key) book the
+// same slot in their own zones, see each other's local time, check in and
+// are matched into one room. This server opens check-in two days ahead, so
+// a slot a day away can be checked in for at once.
+TEST_F(CliScript, TwoUsersBookTheSameSlotCheckInAndAreMatched) {
+  const auto data = dir_ / "schedule-data";
+  server_process server({"--port", "0", "--data-dir", data.string(), "--scenarios",
+                         std::string(MOCKLOOP_SOURCE_DIR) + "/scenarios", "--check-in-before-seconds", "172800"});
+  const auto port = server.wait_for_port();
+  ASSERT_NE(port, 0) << server.log();
+  auto args_for = [&](const std::string& name, const fs::path& script) {
+    return std::vector<std::string>{"--url",    "ws://127.0.0.1:" + std::to_string(port) + "/ws", "--name", name,
+                                    "--script", script.string()};
+  };
+  const int64_t half_hour = 1'800'000;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const auto start = std::to_string((now + 86'400'000) / half_hour * half_hour);
+  const auto ada_script = write_script(dir_, "ada.mls",
+                                       "book @$START system-design L5 Europe/Berlin\n"
+                                       "print BOOKED $booking_id\n"
+                                       "wait booking\n"
+                                       "checkin\n"
+                                       "wait matched nojoin\n"
+                                       "bookings\n");
+  const auto bo_script = write_script(dir_, "bo.mls",
+                                      "book @$START behavioral,system-design L6 America/New_York\n"
+                                      "checkin\n"
+                                      "wait matched nojoin\n"
+                                      "# over already: the error ends the script with its code\n"
+                                      "unbook\n");
+  cli_run ada(dir_, "ada", args_for("Ada", ada_script), {{"START", start}});
+  ASSERT_EQ(ada.wait_for_line("BOOKED ").size(), 32u) << ada.out() << ada.err();
+  cli_run bo(dir_, "bo", args_for("Bo", bo_script), {{"START", start}});
+  EXPECT_EQ(bo.wait_exit(), 1) << bo.out() << bo.err();
+  ASSERT_EQ(ada.wait_exit(), 0) << ada.out() << ada.err();
+
+  const auto a = ada.out(), b = bo.out();
+  EXPECT_NE(a.find("finding a partner"), std::string::npos) << a;
+  EXPECT_NE(a.find("booking: paired with Bo"), std::string::npos) << a;
+  EXPECT_NE(a.find("(UTC+01:00) system-design: paired with \"Bo\" (for them "), std::string::npos) << a;
+  EXPECT_NE(b.find("(UTC-05:00) behavioral-leadership,system-design: paired with \"Ada\""), std::string::npos) << b;
+  EXPECT_NE(a.find("match: \"Bo\" and you"), std::string::npos) << a;
+  EXPECT_NE(b.find("match: \"Ada\" and you"), std::string::npos) << b;
+  EXPECT_NE(a.find("reliability: 100% attended over 1 session(s)"), std::string::npos) << a;
+  EXPECT_NE(a.find(": started"), std::string::npos) << a;
+  EXPECT_NE(a.find("calendar: http://127.0.0.1:"), std::string::npos) << a;
+  EXPECT_NE(bo.err().find("bo.mls:5: unbook: FAILED_PRECONDITION: that booking is over already"), std::string::npos) << bo.err();
+}
+
 TEST_F(CliScript, AServerErrorStopsTheScriptWithItsCode) {
   const auto script = write_script(dir_, "bad.mls",
                                    "# one good command, then a bad one\n"
