@@ -19,6 +19,7 @@ packages=(
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   curl ca-certificates
+  tzdata                    # IANA zones: bookings in each partner's local time
 )
 for flag in "$@"; do
   case "$flag" in
