@@ -70,7 +70,9 @@ TEST(CliWords, Durations) {
   EXPECT_EQ(parse_duration("2", milliseconds(1000)), milliseconds(2000));
   EXPECT_EQ(parse_duration("candidate"), std::nullopt);
   EXPECT_EQ(parse_duration("-1s"), std::nullopt);
-  EXPECT_EQ(parse_duration("5h"), std::nullopt);
+  EXPECT_EQ(parse_duration("5h"), milliseconds(5 * 3'600'000)) << "hours and days, for `book +25h`";
+  EXPECT_EQ(parse_duration("2d"), milliseconds(2 * 86'400'000));
+  EXPECT_EQ(parse_duration("5y"), std::nullopt);
 }
 
 TEST(CliWords, EnumsAsPeopleTypeThem) {
