@@ -33,6 +33,10 @@ void erase_id(std::vector<std::string>& v, const std::string& id) { std::erase(v
 
 }  // namespace
 
+std::array<int64_t, 3> reminder_offsets(const schedule_settings& s) {
+  return {86'400'000, 3'600'000, s.check_in_before_ms};
+}
+
 bool booking_open(v1::BookingStatus s) { return s == v1::BOOKING_STATUS_PENDING || s == v1::BOOKING_STATUS_PAIRED; }
 
 bool booking_counts(v1::BookingStatus s) {
@@ -184,9 +188,9 @@ std::optional<schedule_error> scheduler::book(const book_request& req, int64_t n
   r.set_created_ms(now_ms);
   r.set_updated_ms(now_ms);
   // Reminders whose time has passed already are not sent late.
-  for (size_t i = 0; i < std::size(reminder_minutes); ++i)
-    if (req.start_ms - int64_t{reminder_minutes[i]} * 60'000 <= now_ms)
-      r.set_reminders_sent(r.reminders_sent() | (1u << i));
+  const auto offsets = reminder_offsets(s);
+  for (size_t i = 0; i < offsets.size(); ++i)
+    if (req.start_ms - offsets[i] <= now_ms) r.set_reminders_sent(r.reminders_sent() | (1u << i));
   load(r);
   auto& mine = bookings_.at(req.booking_id);
   fx.changed.push_back(req.booking_id);
@@ -250,20 +254,20 @@ std::optional<schedule_error> scheduler::check_in(const std::string& user_hash, 
 void scheduler::tick(int64_t now_ms, schedule_effects& fx) {
   // Reminders: the latest one due, once; earlier ones missed (a restart)
   // are marked sent without a message.
+  const auto offsets = reminder_offsets(settings_);
   for (auto& [start, ids] : by_start_) {
-    if (start - int64_t{reminder_minutes[0]} * 60'000 > now_ms) break;
+    if (start - *std::max_element(offsets.begin(), offsets.end()) > now_ms) break;
     for (const auto& id : ids) {
       auto* r = get(id);
       if (!r) continue;
       int due = -1;
-      for (size_t i = 0; i < std::size(reminder_minutes); ++i)
-        if (!(r->reminders_sent() & (1u << i)) && start - int64_t{reminder_minutes[i]} * 60'000 <= now_ms)
-          due = static_cast<int>(i);
+      for (size_t i = 0; i < offsets.size(); ++i)
+        if (!(r->reminders_sent() & (1u << i)) && start - offsets[i] <= now_ms) due = static_cast<int>(i);
       if (due < 0) continue;
       for (int i = 0; i <= due; ++i) r->set_reminders_sent(r->reminders_sent() | (1u << i));
       r->set_updated_ms(now_ms);
       if (std::find(fx.changed.begin(), fx.changed.end(), id) == fx.changed.end()) fx.changed.push_back(id);
-      fx.reminders.push_back({id, reminder_minutes[due]});
+      fx.reminders.push_back({id, static_cast<uint32_t>(offsets[static_cast<size_t>(due)] / 60'000)});
     }
   }
   // Check-in closed: paired bookings first, so a standby goes to someone

@@ -255,6 +255,27 @@ TEST(Schedule, ANoShowIsRecordedAndTheOneWhoCameGetsTheStandby) {
   EXPECT_EQ(listed->bookings().reliability().percent(), 0u);
 }
 
+// The hour's reminder and then check-in's opening reach every connected
+// client of the key, the terminal and a second tab alike.
+TEST(Schedule, RemindersReachEveryClientOfTheUser) {
+  test_server server([](server_config& c) {
+    tweak(c);
+    c.check_in_before_seconds = 4;
+  });
+  auto tab1 = connect(server, "Ada", "key-ada-0123456789abcdef");
+  auto tab2 = connect(server, "Ada", "key-ada-0123456789abcdef", encoding::binary);
+  const auto start = slot_after(3600s + 3s);
+  const auto a = booked(*tab1.c, book(start, "Europe/Berlin"));
+  ASSERT_FALSE(a.booking_id().empty());
+  for (auto* c : {tab1.c.get(), tab2.c.get()}) {
+    auto hour = c->wait_for([](const v1::ServerMessage& m) { return m.has_booking_reminder(); }, 10s);
+    ASSERT_TRUE(hour) << hour.error().message;
+    EXPECT_EQ(hour->booking_reminder().minutes_before(), 60u);
+    EXPECT_EQ(hour->booking_reminder().booking().booking_id(), a.booking_id());
+  }
+  EXPECT_EQ(error_of(*tab2.c, check_in(a.booking_id())), v1::ERROR_CODE_FAILED_PRECONDITION) << "not open yet";
+}
+
 TEST(Schedule, BookingsAndTheRecordOutliveARestart) {
   const auto dir = fs::temp_directory_path() / ("mockloop-schedule-" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -17,6 +17,7 @@
 //   cancel, no-show); two no-shows in a row block booking for cooldown_ms.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -72,15 +73,16 @@ struct schedule_effects {
   std::vector<update> updates;  // BookingUpdate to the owner
   struct reminder {
     std::string booking_id;
-    uint32_t minutes_before = 0;
+    uint32_t minutes_before = 0;  // 1440, 60, then check-in's opening (10)
   };
   std::vector<reminder> reminders;
   std::vector<std::pair<std::string, std::string>> starts;  // both checked in: start the peer mock
   bool empty() const { return changed.empty() && updates.empty() && reminders.empty() && starts.empty(); }
 };
 
-// The reminders, minutes before the start; the last opens check-in.
-inline constexpr uint32_t reminder_minutes[] = {1440, 60, 10};
+// The reminders, ms before the start: a day, an hour, and when check-in
+// opens (check_in_before_ms, 10 minutes by default).
+std::array<int64_t, 3> reminder_offsets(const schedule_settings& s);
 
 class scheduler {
  public:
