@@ -12,6 +12,7 @@ import {
 import { RoomView } from './room.js';
 import { CommitteeView } from './committee.js';
 import { renderRecord, debriefLinks } from './debrief.js';
+import { ScheduleView } from './schedule.js';
 
 const CLIENT_NAME = 'mockloop-web';
 const CLIENT_VERSION = '0.2.0';
@@ -209,7 +210,7 @@ function connect(name, { resume = false } = {}) {
   app.conn = conn;
   app.clock.reset();
   // A handle for debugging and the e2e tests.
-  window.mockloop = { connection: conn, app, get room() { return room; }, get committee() { return committee; } };
+  window.mockloop = { connection: conn, app, schedule, get room() { return room; }, get committee() { return committee; } };
 
   conn.on('state', ({ state, retryInMs }) => {
     if (conn !== app.conn) return;
@@ -328,6 +329,8 @@ function wirePushes(conn) {
       room.onMessage(type, body);
     }));
   }
+  conn.on('bookingUpdate', live((u) => schedule.onUpdate(u)));
+  conn.on('bookingReminder', live((r) => schedule.onReminder(r)));
   conn.on('committeePacket', live((p) => ensureCommittee().onPacket(p)));
   conn.on('committeeState', live((s) => ensureCommittee().onState(s)));
   conn.on('left', live(() => {}));
@@ -351,6 +354,15 @@ const prefs = store.get(localStorage, KEY_PREFS, {});
 fillSelect($('round-type'), ROUND_TYPES, prefs.roundType ?? 'ROUND_TYPE_SYSTEM_DESIGN');
 fillSelect($('level'), LEVELS, prefs.level ?? 'LEVEL_L5');
 fillSelect($('company-style'), COMPANY_STYLES, prefs.companyStyle ?? 'COMPANY_STYLE_UNSPECIFIED');
+
+// -- scheduled mocks (schedule.js)
+
+const schedule = new ScheduleView({
+  send,
+  now: () => (app.clock.known ? app.clock.now() : Date.now()),
+  showError,
+  showBanner,
+});
 
 let scenarios = [];
 async function loadScenarios() {
@@ -392,6 +404,7 @@ function showHome() {
   ui.homeName.textContent = app.name;
   renderHistory();
   go('home');
+  schedule.refresh();
   if (!scenarios.length) loadScenarios();
 }
 

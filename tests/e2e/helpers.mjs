@@ -133,11 +133,12 @@ async function sharedBrowser() {
 
 /**
  * A fresh browser context (a person) with one page; records console
- * errors, page errors and failed requests in `problems`.
+ * errors, page errors and failed requests in `problems`. `timezoneId`
+ * (IANA) sets the zone the page's clock and Intl report.
  */
-export async function openUser(t, { viewport = { width: 1280, height: 900 } } = {}) {
+export async function openUser(t, { viewport = { width: 1280, height: 900 }, timezoneId } = {}) {
   const b = await sharedBrowser();
-  const context = await b.newContext({ viewport });
+  const context = await b.newContext({ viewport, ...(timezoneId ? { timezoneId } : {}) });
   t.after(() => context.close().catch(() => {}));
   const page = await context.newPage();
   const problems = [];
@@ -257,8 +258,8 @@ export async function skipToScoring(page) {
  */
 export async function matchPeerMock(a, b, roundType) {
   for (const u of [a, b]) {
-    await u.page.getByLabel('Round type').selectOption(roundType);
-    await u.page.getByLabel('Level').selectOption('LEVEL_L5');
+    await u.page.locator('#queue-form').getByLabel('Round type').selectOption(roundType);
+    await u.page.locator('#queue-form').getByLabel('Level').selectOption('LEVEL_L5');
     await u.page.getByRole('button', { name: 'Find a partner' }).click();
   }
   for (const u of [a, b])

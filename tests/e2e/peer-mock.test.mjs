@@ -16,8 +16,8 @@ const ROUND_TYPE = 'ROUND_TYPE_TECHNICAL_DEEP_DIVE';
 const LEVEL = 'LEVEL_L5';
 
 async function queue(page) {
-  await page.getByLabel('Round type').selectOption(ROUND_TYPE);
-  await page.getByLabel('Level').selectOption(LEVEL);
+  await page.locator('#queue-form').getByLabel('Round type').selectOption(ROUND_TYPE);
+  await page.locator('#queue-form').getByLabel('Level').selectOption(LEVEL);
   await page.getByRole('button', { name: 'Find a partner' }).click();
 }
 

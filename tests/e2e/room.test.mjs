@@ -150,7 +150,7 @@ test('an invitation code pairs two friends for a peer mock', { timeout: TEST_TIM
   const B = await openUser(t, { viewport: PHONE });
   await signIn(A.page, server, 'Ana');
   await signIn(B.page, server, 'Ben');
-  await A.page.getByLabel('Round type').selectOption('ROUND_TYPE_BEHAVIORAL_LEADERSHIP');
+  await A.page.locator('#queue-form').getByLabel('Round type').selectOption('ROUND_TYPE_BEHAVIORAL_LEADERSHIP');
   await A.page.getByRole('button', { name: 'Invite someone instead' }).click();
   await A.page.locator('#queue-title', { hasText: 'Waiting for your partner' }).waitFor();
   const code = (await A.page.locator('#invite-code').textContent()).trim();
