@@ -191,6 +191,7 @@ export class RoomView {
     this.lastSentJson = '';
     this.restored = false;
     this.submitting = false;
+    this.referenceCard = false;
     // Role by message type, whatever Joined said: the hot seat moves.
     if (kind === 'candidate') this.role = 'ROLE_CANDIDATE';
     else if (this.role === 'ROLE_CANDIDATE' || !this.role) this.role = 'ROLE_OBSERVER';
@@ -476,8 +477,24 @@ export class RoomView {
 
     if (!rater) {
       this.scoreForm = null;
+      // A coach with observers may still write a reference card: each
+      // observer is calibrated against it in their My mocks.
+      const reference = this.role === 'ROLE_COACH'
+        ? h('p', { class: 'hint' }, 'Observers score this answer. ',
+            h('button', { type: 'button', class: 'secondary small', id: 'write-reference', text: 'Write a reference card',
+              on: { click: () => {
+                this.referenceCard = true;
+                this.scoreSection.replaceWith(this.buildScorecard());
+                this.renderScoreState();
+                // An empty draft at once: the server waits for a coach's
+                // card only once one exists (saved when drafts are allowed).
+                this.draftDirty = true;
+                this.scheduleDraft(0);
+              } } }),
+            ' to compare their ratings with yours; the reveal then waits for it too.')
+        : null;
       return (this.scoreSection = h('section', { id: 'sec-score', class: 'panel', 'aria-labelledby': 'sec-score-h' },
-        h('h3', { id: 'sec-score-h', text: 'Rubric' }), dims));
+        h('h3', { id: 'sec-score-h', text: 'Rubric' }), reference, dims));
     }
     this.recRadios = [];
     const recGroup = uid('rec');
@@ -624,7 +641,9 @@ export class RoomView {
   isRater() {
     if (this.role === 'ROLE_INTERVIEWER' || this.role === 'ROLE_OBSERVER') return true;
     if (this.role !== 'ROLE_COACH') return false;
-    // The coach scores only when nobody else can: the server says who.
+    // The coach scores when nobody else can, or when they chose to write a
+    // reference card (then the server expects it too).
+    if (this.referenceCard) return true;
     if (this.staff?.expectedRaters) return this.staff.expectedRaters.includes(this.participantId);
     const others = (this.state?.participants ?? []).some((p) => p.role === 'ROLE_INTERVIEWER' || p.role === 'ROLE_OBSERVER');
     return !others;

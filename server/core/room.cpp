@@ -99,7 +99,7 @@ bool room::seat_taken(v1::Role role) const {
 }
 
 room_effects room::join(const std::string& participant_id, const std::string& display_name, v1::Role role,
-                        uint32_t request_id, int64_t now_ms) {
+                        uint32_t request_id, int64_t now_ms, const std::string& user_hash) {
   if (stage_ == v1::ROOM_STAGE_CLOSED)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room has closed");
   if (role == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(role))
@@ -113,7 +113,12 @@ room_effects room::join(const std::string& participant_id, const std::string& di
                  "the " + std::string(role_name(role)) + " seat is already taken");
 
   participants_.push_back({participant_id, display_name, role});
-  auto* joined = log(now_ms, participant_id).mutable_joined();
+  auto& event = log(now_ms, participant_id);
+  if (!user_hash.empty()) {
+    event.set_user_hash(user_hash);
+    user_hashes_[participant_id] = user_hash;
+  }
+  auto* joined = event.mutable_joined();
   joined->set_participant_id(participant_id);
   joined->set_display_name(display_name);
   joined->set_role(role);
@@ -475,14 +480,16 @@ room_effects room::board_op(const participant& p, const v1::BoardOp& op, uint32_
 // ---------------------------------------------------------------- scoring
 
 std::vector<std::string> room::expected_raters() const {
-  // The interviewer and every observer; the coach scores only if nobody
-  // else can.
+  // The interviewer and every observer. The coach when nobody else can
+  // rate, or once they have started a reference card (observers are
+  // calibrated against it, docs/progress.md): a coach who never scores is
+  // not waited for.
   std::vector<std::string> out;
   for (const auto& x : participants_)
     if (x.role == v1::ROLE_INTERVIEWER || x.role == v1::ROLE_OBSERVER) out.push_back(x.id);
-  if (out.empty())
-    for (const auto& x : participants_)
-      if (x.role == v1::ROLE_COACH) out.push_back(x.id);
+  const bool nobody_else = out.empty();
+  for (const auto& x : participants_)
+    if (x.role == v1::ROLE_COACH && (nobody_else || cards_.contains(x.id))) out.push_back(x.id);
   return out;
 }
 
@@ -495,12 +502,6 @@ std::vector<v1::Scorecard> room::submitted_cards() const {
 
 room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard& req, uint32_t request_id, int64_t now) {
   if (!is_staff(p.role)) return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "candidates do not score");
-  if (p.role == v1::ROLE_COACH) {
-    // The coach watches every live card, so scores only when nobody else can.
-    const auto expected = expected_raters();
-    if (std::find(expected.begin(), expected.end(), p.id) == expected.end())
-      return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "the coach scores only when there are no other raters");
-  }
   if (stage_ == v1::ROOM_STAGE_REVEALED || stage_ == v1::ROOM_STAGE_CLOSED)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scoring has closed");
   if (stage_ != v1::ROOM_STAGE_INTERVIEW && stage_ != v1::ROOM_STAGE_SCORING)
@@ -869,6 +870,7 @@ bool room::replay(const v1::RoomEvent& e, const room_history& h) {
       const auto& j = e.joined();
       if (find(j.participant_id())) return false;
       participants_.push_back({j.participant_id(), j.display_name(), j.role()});
+      if (!e.user_hash().empty()) user_hashes_[j.participant_id()] = e.user_hash();
       break;
     }
     case v1::RoomEvent::kLeft: {

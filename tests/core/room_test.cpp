@@ -681,6 +681,27 @@ TEST_F(Scoring, BadScorecardsAreRefusedAndCandidatesDoNotScore) {
             v1::ERROR_CODE_MISSING_FIELD);
 }
 
+TEST_F(Scoring, ACoachWhoStartsAReferenceCardIsWaitedFor) {
+  // A coach who never scores is not waited for (the test above); one who
+  // starts a card is, and their card is revealed with the others.
+  ASSERT_TRUE(acked(room_.handle("co", scorecard(3, false, "COCO-DRAFT"), t0 + 10'001 * s)));
+  submit("iv", 3, "x");
+  auto fx = submit("ob", 4, "y");
+  ASSERT_TRUE(acked(fx));
+  EXPECT_FALSE(fx.revealed) << "the coach's reference card is still a draft";
+  fx = submit("co", 2, "COCO-REFERENCE");
+  ASSERT_TRUE(acked(fx));
+  EXPECT_TRUE(fx.revealed);
+  const auto record = room_.debrief_record("r1-1", v1::SESSION_TYPE_GROUP_COACHING, t0 + 10'003 * s);
+  ASSERT_EQ(record.scorecards_size(), 3);
+  EXPECT_NE(record.SerializeAsString().find("COCO-REFERENCE"), std::string::npos);
+}
+
+TEST_F(Scoring, ACoachWithoutACardDoesNotHoldUpTheReveal) {
+  submit("iv", 3, "x");
+  EXPECT_TRUE(submit("ob", 4, "y").revealed);
+}
+
 TEST_F(Scoring, ARaterLeavingCompletesTheSet) {
   submit("iv", 3, "x");
   auto fx = room_.leave("ob", t0 + 10'020 * s);
