@@ -24,6 +24,14 @@ std::optional<v1::Error> check_length(std::string_view field, const std::string&
   return std::nullopt;
 }
 
+std::optional<v1::Error> invalid(std::string_view field, std::string message) {
+  v1::Error e;
+  e.set_code(v1::ERROR_CODE_INVALID_ARGUMENT);
+  e.set_field(std::string(field));
+  e.set_message(std::move(message));
+  return e;
+}
+
 // proto3 enums are open: a number this server has no name for decodes
 // fine (binary, or a number in JSON) and would reach the rooms as is.
 // Every enum field anywhere in the request must be one we know.
@@ -194,6 +202,19 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
       return check_length("bookingId", m.cancel_booking().booking_id(), 64, true);
     case v1::ClientMessage::kCheckIn:
       return check_length("bookingId", m.check_in().booking_id(), 64, true);
+    case v1::ClientMessage::kListMyMocks:
+      if (m.list_my_mocks().limit() > 200) return invalid("limit", "limit is 1 to 200 (0 for the default, 50)");
+      return std::nullopt;
+    case v1::ClientMessage::kGetMyDebrief:
+      return check_length("debriefId", m.get_my_debrief().debrief_id(), 64, true);
+    case v1::ClientMessage::kRateFeedback: {
+      const auto& r = m.rate_feedback();
+      if (auto e = check_length("debriefId", r.debrief_id(), 64, true)) return e;
+      if (auto e = check_length("raterId", r.rater_id(), 64, true)) return e;
+      if (r.usefulness() < 1 || r.usefulness() > 5)
+        return invalid("usefulness", "usefulness is 1 (not useful) to 5 (very useful)");
+      return check_length("comment", r.comment(), 500, false);
+    }
     case v1::ClientMessage::kListBookings:
     case v1::ClientMessage::kJoinCall:
     case v1::ClientMessage::kLeaveCall:

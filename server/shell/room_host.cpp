@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "room_directory.h"
+#include "sha256.h"
 #include "store.h"
 #include "store_writer.h"
 #include "websocket_session.h"
@@ -181,7 +182,8 @@ void room_host::join(std::shared_ptr<websocket_session> s, std::string display_n
         return self->attach(s, pid, request_id, now);
       }
     }
-    auto fx = self->core_.join(s->id(), name, role, request_id, now);
+    const auto user_hash = user.starts_with("k:") ? user_hash_of(std::string_view(user).substr(2)) : std::string{};
+    auto fx = self->core_.join(s->id(), name, role, request_id, now, user_hash);
     if (fx.need_briefing.empty()) {
       // Refused: the session is not a member; reply to it directly.
       s->forget_room(self);
@@ -438,8 +440,14 @@ void room_host::on_card_saved(const std::string& participant_id, const std::stri
 // whose record a crash cut off writes it again.
 void room_host::write_debrief(int64_t now) {
   auto record = core_.debrief_record(core_.debrief_id(), type_, now);
-  due_writes_.push_back([record = std::move(record), codes = codes_](store& db, std::string* error) {
-    if (db.save_debrief_hashed(record, codes, error)) {
+  // Who took part, by user key, for their My mocks: the record's roles.
+  std::vector<store::debrief_user> users;
+  for (const auto& p : record.participants())
+    if (const auto it = core_.user_hashes().find(p.participant_id()); it != core_.user_hashes().end())
+      users.push_back({it->second, p.participant_id(), p.role()});
+  due_writes_.push_back([record = std::move(record), codes = codes_, users = std::move(users)](store& db,
+                                                                                               std::string* error) {
+    if (db.save_debrief_hashed(record, codes, error, users)) {
       spdlog::info("[room {}] debrief {} written", record.room_id(), record.id());
       return true;
     }

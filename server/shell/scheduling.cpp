@@ -21,16 +21,6 @@ namespace net = boost::asio;
 
 namespace {
 
-std::string hex(const sha256_digest& d, size_t bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes && i < d.size(); ++i) {
-    out += digits[d[i] >> 4];
-    out += digits[d[i] & 15];
-  }
-  return out;
-}
-
 schedule_settings settings_from(const server_config& c) {
   schedule_settings s;
   s.slot_ms = int64_t{c.schedule_slot_seconds} * 1000;
@@ -50,9 +40,7 @@ v1::ServerMessage to_error(uint32_t rid, const schedule_error& e) {
 
 int64_t scheduling::now_ms() { return monotonic_unix_ms(); }
 
-std::string scheduling::user_hash_of(const std::string& user_key) {
-  return user_key.empty() ? std::string{} : hex(sha256(user_key), 32);
-}
+std::string scheduling::user_hash_of(const std::string& user_key) { return mockloop::user_hash_of(user_key); }
 
 // Derived, not stored: the same key always has the same feed, and the feed
 // (which a calendar app fetches unauthenticated) never reveals the key.

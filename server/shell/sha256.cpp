@@ -85,4 +85,16 @@ sha256_digest sha256(std::string_view data) {
   return out;
 }
 
+std::string hex(const sha256_digest& d, size_t bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes && i < d.size(); ++i) {
+    out += digits[d[i] >> 4];
+    out += digits[d[i] & 15];
+  }
+  return out;
+}
+
+std::string user_hash_of(std::string_view user_key) { return user_key.empty() ? std::string{} : hex(sha256(user_key)); }
+
 }  // namespace mockloop

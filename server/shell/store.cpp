@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -97,7 +98,30 @@ CREATE TABLE bookings (
 CREATE INDEX bookings_by_user ON bookings (user_hash, start_ms);
 )sql";
 
-constexpr std::string_view all_migrations[] = {migration_1, migration_2, migration_3};
+// My mocks: which user keys (by hash) took part in a debrief's round, and
+// as what; written in the debrief's own transaction.
+constexpr std::string_view migration_4 = R"sql(
+CREATE TABLE debrief_users (
+  debrief_id TEXT NOT NULL REFERENCES debriefs (id) ON DELETE CASCADE,
+  user_hash TEXT NOT NULL,
+  participant_id TEXT NOT NULL,
+  role INTEGER NOT NULL,
+  closed_ms INTEGER NOT NULL,
+  PRIMARY KEY (debrief_id, user_hash)
+);
+CREATE INDEX debrief_users_by_user ON debrief_users (user_hash, closed_ms);
+CREATE TABLE feedback_ratings (
+  debrief_id TEXT NOT NULL REFERENCES debriefs (id) ON DELETE CASCADE,
+  rater_id TEXT NOT NULL,
+  user_hash TEXT NOT NULL,
+  usefulness INTEGER NOT NULL,
+  comment TEXT NOT NULL,
+  rated_ms INTEGER NOT NULL,
+  PRIMARY KEY (debrief_id, rater_id)
+);
+)sql";
+
+constexpr std::string_view all_migrations[] = {migration_1, migration_2, migration_3, migration_4};
 
 constexpr std::string_view upsert_booking_sql =
     "INSERT INTO bookings (booking_id, user_hash, start_ms, record) VALUES (?1, ?2, ?3, ?4) "
@@ -117,6 +141,22 @@ constexpr std::string_view upsert_access_sql =
     "INSERT INTO debrief_access (debrief_id, token_hash, role) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (debrief_id, token_hash) DO UPDATE SET role = excluded.role";
 constexpr std::string_view select_debrief_sql = "SELECT record FROM debriefs WHERE id = ?1";
+constexpr std::string_view upsert_debrief_user_sql =
+    "INSERT INTO debrief_users (debrief_id, user_hash, participant_id, role, closed_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (debrief_id, user_hash) DO UPDATE SET "
+    "participant_id = excluded.participant_id, role = excluded.role, closed_ms = excluded.closed_ms";
+constexpr std::string_view select_user_debriefs_sql =
+    "SELECT u.role, d.record, u.participant_id FROM debrief_users u JOIN debriefs d ON d.id = u.debrief_id "
+    "WHERE u.user_hash = ?1 ORDER BY u.closed_ms DESC, u.debrief_id DESC LIMIT ?2";
+constexpr std::string_view upsert_feedback_rating_sql =
+    "INSERT INTO feedback_ratings (debrief_id, rater_id, user_hash, usefulness, comment, rated_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (debrief_id, rater_id) DO UPDATE SET "
+    "user_hash = excluded.user_hash, usefulness = excluded.usefulness, comment = excluded.comment, "
+    "rated_ms = excluded.rated_ms";
+constexpr std::string_view select_feedback_ratings_sql =
+    "SELECT rater_id, usefulness, comment, rated_ms FROM feedback_ratings WHERE debrief_id = ?1 ORDER BY rater_id";
+constexpr std::string_view select_user_role_sql =
+    "SELECT role FROM debrief_users WHERE debrief_id = ?1 AND user_hash = ?2";
 constexpr std::string_view select_access_sql =
     "SELECT role FROM debrief_access WHERE debrief_id = ?1 AND token_hash = ?2";
 constexpr std::string_view insert_event_sql =
@@ -420,7 +460,7 @@ bool store::save_debrief(const v1::DebriefRecord& record, const std::vector<std:
 
 bool store::save_debrief_hashed(const v1::DebriefRecord& record,
                                 const std::vector<std::pair<std::string, v1::Role>>& access_hashes,
-                                std::string* error) {
+                                std::string* error, const std::vector<debrief_user>& users) {
   if (record.id().empty()) {
     *error = "save_debrief: the record has no id";
     return false;
@@ -433,7 +473,8 @@ bool store::save_debrief_hashed(const v1::DebriefRecord& record,
   std::lock_guard lock(mutex_);
   auto* put_record = prepared(upsert_debrief_sql, error);
   auto* put_access = put_record ? prepared(upsert_access_sql, error) : nullptr;
-  if (!put_access) return false;
+  auto* put_user = put_access ? prepared(upsert_debrief_user_sql, error) : nullptr;
+  if (!put_user) return false;
 
   transaction tx(db_);
   if (!tx.begin()) {
@@ -456,6 +497,15 @@ bool store::save_debrief_hashed(const v1::DebriefRecord& record,
     if (!bind_text(put_access, 1, record.id()) || !bind_blob(put_access, 2, hash.data(), hash.size()) ||
         !bind_int(put_access, 3, role) || sqlite3_step(put_access) != SQLITE_DONE) {
       *error = fail("save_debrief: access");
+      return false;
+    }
+  }
+  for (const auto& u : users) {
+    statement_use use(put_user);
+    if (!bind_text(put_user, 1, record.id()) || !bind_text(put_user, 2, u.user_hash) ||
+        !bind_text(put_user, 3, u.participant_id) || !bind_int(put_user, 4, u.role) ||
+        !bind_int(put_user, 5, record.closed_ms()) || sqlite3_step(put_user) != SQLITE_DONE) {
+      *error = fail("save_debrief: user");
       return false;
     }
   }
@@ -517,6 +567,102 @@ std::optional<v1::Role> store::debrief_access(const std::string& id, const std::
     spdlog::warn("[store] debrief_access {}: {}", id, fail("step"));
     return std::nullopt;
   }
+  const auto role = sqlite3_column_int64(s, 0);
+  if (role < INT32_MIN || role > INT32_MAX || !v1::Role_IsValid(static_cast<int>(role))) return std::nullopt;
+  return static_cast<v1::Role>(role);
+}
+
+std::vector<store::user_debrief> store::user_debriefs(const std::string& user_hash, size_t limit) {
+  std::vector<user_debrief> out;
+  std::string error;
+  std::lock_guard lock(mutex_);
+  auto* s = prepared(select_user_debriefs_sql, &error);
+  if (!s) {
+    spdlog::warn("[store] user_debriefs: {}", error);
+    return out;
+  }
+  statement_use use(s);
+  if (!bind_text(s, 1, user_hash) || !bind_int(s, 2, static_cast<int64_t>(limit))) {
+    spdlog::warn("[store] user_debriefs: {}", fail("bind"));
+    return out;
+  }
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const auto role = sqlite3_column_int64(s, 0);
+    user_debrief d;
+    // A row that does not parse is skipped, not fatal: the rest still lists.
+    if (role < INT32_MIN || role > INT32_MAX || !v1::Role_IsValid(static_cast<int>(role)) ||
+        !parse_column(s, 1, &d.record)) {
+      spdlog::warn("[store] user_debriefs: a stored row does not parse");
+      continue;
+    }
+    d.role = static_cast<v1::Role>(role);
+    if (const auto* pid = sqlite3_column_text(s, 2)) d.participant_id = reinterpret_cast<const char*>(pid);
+    out.push_back(std::move(d));
+  }
+  if (rc != SQLITE_DONE) spdlog::warn("[store] user_debriefs: {}", fail("step"));
+  return out;
+}
+
+bool store::save_feedback_rating(const std::string& debrief_id, const std::string& user_hash,
+                                 const v1::UsefulnessRating& r, std::string* error) {
+  std::lock_guard lock(mutex_);
+  auto* s = prepared(upsert_feedback_rating_sql, error);
+  if (!s) return false;
+  statement_use use(s);
+  if (!bind_text(s, 1, debrief_id) || !bind_text(s, 2, r.rater_id()) || !bind_text(s, 3, user_hash) ||
+      !bind_int(s, 4, r.usefulness()) || !bind_text(s, 5, r.comment()) || !bind_int(s, 6, r.rated_ms()) ||
+      sqlite3_step(s) != SQLITE_DONE) {
+    *error = fail("save_feedback_rating");
+    return false;
+  }
+  return true;
+}
+
+std::vector<v1::UsefulnessRating> store::feedback_ratings(const std::string& debrief_id) {
+  std::vector<v1::UsefulnessRating> out;
+  std::string error;
+  std::lock_guard lock(mutex_);
+  auto* s = prepared(select_feedback_ratings_sql, &error);
+  if (!s) {
+    spdlog::warn("[store] feedback_ratings: {}", error);
+    return out;
+  }
+  statement_use use(s);
+  if (!bind_text(s, 1, debrief_id)) {
+    spdlog::warn("[store] feedback_ratings: {}", fail("bind"));
+    return out;
+  }
+  int rc;
+  auto text = [&](int col) {
+    const auto* t = sqlite3_column_text(s, col);
+    return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+  };
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    auto& r = out.emplace_back();
+    r.set_rater_id(text(0));
+    r.set_usefulness(static_cast<uint32_t>(std::clamp<int64_t>(sqlite3_column_int64(s, 1), 0, 5)));
+    r.set_comment(text(2));
+    r.set_rated_ms(sqlite3_column_int64(s, 3));
+  }
+  if (rc != SQLITE_DONE) spdlog::warn("[store] feedback_ratings: {}", fail("step"));
+  return out;
+}
+
+std::optional<v1::Role> store::user_role_in(const std::string& debrief_id, const std::string& user_hash) {
+  std::string error;
+  std::lock_guard lock(mutex_);
+  auto* s = prepared(select_user_role_sql, &error);
+  if (!s) {
+    spdlog::warn("[store] user_role_in: {}", error);
+    return std::nullopt;
+  }
+  statement_use use(s);
+  if (!bind_text(s, 1, debrief_id) || !bind_text(s, 2, user_hash)) {
+    spdlog::warn("[store] user_role_in: {}", fail("bind"));
+    return std::nullopt;
+  }
+  if (sqlite3_step(s) != SQLITE_ROW) return std::nullopt;
   const auto role = sqlite3_column_int64(s, 0);
   if (role < INT32_MIN || role > INT32_MAX || !v1::Role_IsValid(static_cast<int>(role))) return std::nullopt;
   return static_cast<v1::Role>(role);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mockloop/v1/debrief.pb.h"
+#include "mockloop/v1/progress.pb.h"
 #include "mockloop/v1/room.pb.h"
 #include "mockloop/v1/schedule.pb.h"
 #include "mockloop/v1/scoring.pb.h"
@@ -61,6 +62,26 @@ class store {
   std::optional<v1::DebriefRecord> debrief(const std::string& id);
   // The role `token` was granted on debrief `id`, if any.
   std::optional<v1::Role> debrief_access(const std::string& id, const std::string& token);
+
+  // My mocks: the debriefs a user (by hash) took part in, newest first,
+  // with their role; and their role in one, if they took part.
+  struct debrief_user {
+    std::string user_hash;       // user_hash_of(user key)
+    std::string participant_id;  // theirs in the record (a card's rater_id)
+    v1::Role role = v1::ROLE_UNSPECIFIED;
+  };
+  struct user_debrief {
+    v1::DebriefRecord record;
+    std::string participant_id;
+    v1::Role role = v1::ROLE_UNSPECIFIED;
+  };
+  std::vector<user_debrief> user_debriefs(const std::string& user_hash, size_t limit);
+  std::optional<v1::Role> user_role_in(const std::string& debrief_id, const std::string& user_hash);
+  // Feedback on feedback: the candidate's rating of one card (by its
+  // rater_id; a second rating replaces the first), and a debrief's ratings.
+  bool save_feedback_rating(const std::string& debrief_id, const std::string& user_hash,
+                            const v1::UsefulnessRating& r, std::string* error);
+  std::vector<v1::UsefulnessRating> feedback_ratings(const std::string& debrief_id);
 
   // Appends e under (room_id, e.seq()); a seq already stored is an error,
   // since the log is append-only and a repeat means the caller lost count.
@@ -117,9 +138,12 @@ class store {
   // This instance's last sign of life (Unix ms), written once a second.
   bool set_heartbeat(int64_t ms, std::string* error);
 
-  // save_debrief with access given as SHA-256 hashes already.
+  // save_debrief with access given as SHA-256 hashes already; `users`
+  // links the record to the user keys (by user_hash_of) who took part, with
+  // their role, for My mocks.
   bool save_debrief_hashed(const v1::DebriefRecord& record,
-                           const std::vector<std::pair<std::string, v1::Role>>& access_hashes, std::string* error);
+                           const std::vector<std::pair<std::string, v1::Role>>& access_hashes, std::string* error,
+                           const std::vector<debrief_user>& users = {});
 
   // Runs `writes` (calls of this store's methods) as one transaction, or,
   // inside one already open, as a savepoint: all of it or nothing. False

@@ -9,6 +9,7 @@
 #include "mockloop/core/debrief_markdown.h"
 #include "random.h"
 #include "room_directory.h"
+#include "progress_requests.h"
 #include "room_host.h"
 #include "sha256.h"
 #include "store.h"
@@ -350,6 +351,10 @@ void websocket_session::route(v1::ClientMessage m) {
     case v1::ClientMessage::kCheckIn:
     case v1::ClientMessage::kListBookings:
       return hub_->schedule->handle(shared_from_this(), core_.hello().user_key(), std::move(m));
+    case v1::ClientMessage::kListMyMocks:
+    case v1::ClientMessage::kGetMyDebrief:
+    case v1::ClientMessage::kRateFeedback:
+      return handle_progress(shared_from_this(), *hub_, core_.hello().user_key(), std::move(m));
     case v1::ClientMessage::kCreateCommittee:
       if (current || committee_.lock())
         return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));

@@ -198,6 +198,53 @@ TEST_P(ProtocolSession, SignalsAreCheckedForShapeAndSize) {
   EXPECT_TRUE(send(signal([](auto& s) { s.mutable_candidate(); })).forward);
 }
 
+TEST_P(ProtocolSession, MyMocksRequestsAreCheckedBeforeTheStore) {
+  handshake();
+  auto with = [](uint32_t id, auto fill) {
+    v1::ClientMessage m;
+    m.set_request_id(id);
+    fill(m);
+    return m;
+  };
+  auto rate = [](v1::ClientMessage& m) {
+    auto* r = m.mutable_rate_feedback();
+    r->set_debrief_id("d");
+    r->set_rater_id("p");
+    r->set_usefulness(3);
+    return r;
+  };
+  struct bad_case {
+    const char* what;
+    v1::ClientMessage m;
+    v1::ErrorCode code;
+    const char* field;
+  };
+  const bad_case cases[] = {
+      {"limit over 200", with(1, [](auto& m) { m.mutable_list_my_mocks()->set_limit(201); }),
+       v1::ERROR_CODE_INVALID_ARGUMENT, "limit"},
+      {"no debrief id", with(2, [](auto& m) { m.mutable_get_my_debrief(); }), v1::ERROR_CODE_MISSING_FIELD,
+       "debriefId"},
+      {"a debrief id over 64", with(3, [](auto& m) { m.mutable_get_my_debrief()->set_debrief_id(std::string(65, 'd')); }),
+       v1::ERROR_CODE_FIELD_TOO_LONG, "debriefId"},
+      {"usefulness 0", with(4, [&](auto& m) { rate(m)->set_usefulness(0); }), v1::ERROR_CODE_INVALID_ARGUMENT,
+       "usefulness"},
+      {"usefulness 6", with(5, [&](auto& m) { rate(m)->set_usefulness(6); }), v1::ERROR_CODE_INVALID_ARGUMENT,
+       "usefulness"},
+      {"no rater", with(6, [&](auto& m) { rate(m)->clear_rater_id(); }), v1::ERROR_CODE_MISSING_FIELD, "raterId"},
+      {"a long comment", with(7, [&](auto& m) { rate(m)->set_comment(std::string(501, 'c')); }),
+       v1::ERROR_CODE_FIELD_TOO_LONG, "comment"},
+  };
+  for (const auto& c : cases) {
+    const auto out = send(c.m, t0 + 1s * c.m.request_id());  // past the rate limit
+    ASSERT_EQ(out.replies.size(), 1u) << c.what;
+    EXPECT_EQ(out.replies[0].error().code(), c.code) << c.what;
+    EXPECT_EQ(out.replies[0].error().field(), c.field) << c.what;
+    EXPECT_FALSE(out.forward) << c.what;
+  }
+  EXPECT_TRUE(send(with(8, [](auto& m) { m.mutable_list_my_mocks()->set_limit(200); }), t0 + 9s).forward);
+  EXPECT_TRUE(send(with(9, [&](auto& m) { rate(m)->set_usefulness(5); }), t0 + 10s).forward);
+}
+
 TEST_P(ProtocolSession, HelloDeadlineClosesOnlyBeforeHandshake) {
   auto why = session_.on_hello_deadline();
   ASSERT_TRUE(why);

@@ -315,6 +315,56 @@ TEST_F(StoreTest, DebriefAccessByTokenKeepsOnlyHashes) {
   check_files("closed");
 }
 
+// My mocks: the users of a debrief are written with it and listed newest
+// first per user; feedback ratings are one per card, replaced on re-rating.
+TEST_F(StoreTest, DebriefUsersAndFeedbackRatings) {
+  auto s = open_store();
+  ASSERT_TRUE(s);
+  std::string error;
+  auto older = sample_debrief();
+  older.set_id("old");
+  older.set_closed_ms(1000);
+  auto newer = sample_debrief();
+  newer.set_id("new");
+  newer.set_closed_ms(2000);
+  const std::string ada = user_hash_of("key-ada"), bo = user_hash_of("key-bo");
+  ASSERT_TRUE(s->save_debrief_hashed(older, {}, &error, {{ada, "p-ada", v1::ROLE_CANDIDATE}, {bo, "p-bo", v1::ROLE_INTERVIEWER}}))
+      << error;
+  ASSERT_TRUE(s->save_debrief_hashed(newer, {}, &error, {{ada, "p-ada2", v1::ROLE_INTERVIEWER}})) << error;
+
+  const auto adas = s->user_debriefs(ada, 10);
+  ASSERT_EQ(adas.size(), 2u);
+  EXPECT_EQ(adas[0].record.id(), "new");
+  EXPECT_EQ(adas[0].role, v1::ROLE_INTERVIEWER);
+  EXPECT_EQ(adas[0].participant_id, "p-ada2");
+  EXPECT_EQ(adas[1].record.id(), "old");
+  EXPECT_EQ(adas[1].participant_id, "p-ada");
+  EXPECT_EQ(s->user_debriefs(ada, 1).size(), 1u) << "the limit holds";
+  ASSERT_EQ(s->user_debriefs(bo, 10).size(), 1u);
+  EXPECT_TRUE(s->user_debriefs(user_hash_of("key-eve"), 10).empty());
+  EXPECT_EQ(s->user_role_in("old", bo), v1::ROLE_INTERVIEWER);
+  EXPECT_FALSE(s->user_role_in("new", bo));
+
+  v1::UsefulnessRating r;
+  r.set_rater_id("p-bo");
+  r.set_usefulness(5);
+  r.set_comment("clear");
+  r.set_rated_ms(3000);
+  ASSERT_TRUE(s->save_feedback_rating("old", ada, r, &error)) << error;
+  r.set_usefulness(3);
+  ASSERT_TRUE(s->save_feedback_rating("old", ada, r, &error)) << error;
+  s.reset();
+  s = open_store();
+  ASSERT_TRUE(s);
+  const auto ratings = s->feedback_ratings("old");
+  ASSERT_EQ(ratings.size(), 1u);
+  EXPECT_EQ(ratings[0].usefulness(), 3u);
+  EXPECT_EQ(ratings[0].comment(), "clear");
+  EXPECT_EQ(ratings[0].rated_ms(), 3000);
+  EXPECT_TRUE(s->feedback_ratings("new").empty());
+  EXPECT_EQ(s->user_debriefs(ada, 10).size(), 2u) << "the links are on disk";
+}
+
 TEST_F(StoreTest, EventsAppendedAndReadInSeqOrder) {
   auto s = open_store();
   ASSERT_TRUE(s);

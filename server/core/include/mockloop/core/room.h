@@ -110,8 +110,10 @@ class room {
   const room_settings& settings() const { return settings_; }
   v1::RoomStage stage() const { return stage_; }
 
+  // user_hash: the SHA-256 (hex) of the joiner's user key, empty without
+  // one; logged with the join so the round's debrief can be listed for them.
   room_effects join(const std::string& participant_id, const std::string& display_name, v1::Role role,
-                    uint32_t request_id, int64_t now_ms);
+                    uint32_t request_id, int64_t now_ms, const std::string& user_hash = {});
   room_effects leave(const std::string& participant_id, int64_t now_ms);
 
   // The participant's last connection dropped: the seat is held, shown as
@@ -141,6 +143,9 @@ class room {
 
   // The round's record, once revealed; and what its candidate receives.
   v1::DebriefRecord debrief_record(const std::string& debrief_id, v1::SessionType type, int64_t now_ms) const;
+  // Participant id -> user hash, for everyone who ever joined with a key
+  // (those who left too: their round still happened).
+  const std::map<std::string, std::string>& user_hashes() const { return user_hashes_; }
   v1::CandidateDebrief candidate_debrief(const std::string& debrief_id) const;
   uint32_t round() const { return round_; }
   // This round's scorecards have been revealed (and its record is due).
@@ -239,6 +244,7 @@ class room {
   room_settings settings_;
 
   std::vector<participant> participants_;
+  std::map<std::string, std::string> user_hashes_;
   v1::RoomStage stage_ = v1::ROOM_STAGE_LOBBY;
   int phase_index_ = -1;  // -1: briefing (or no phase)
   int64_t phase_budget_ms_ = 0;
