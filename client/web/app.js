@@ -13,6 +13,7 @@ import { RoomView } from './room.js';
 import { CommitteeView } from './committee.js';
 import { renderRecord, debriefLinks } from './debrief.js';
 import { ScheduleView } from './schedule.js';
+import { MyMocksView } from './mymocks.js';
 
 const CLIENT_NAME = 'mockloop-web';
 const CLIENT_VERSION = '0.2.0';
@@ -71,7 +72,7 @@ const ui = {
   bannerText: $('banner-text'),
   bannerDismiss: $('banner-dismiss'),
   errors: $('errors'),
-  screens: ['name', 'home', 'queue', 'room', 'committee', 'debrief'].map((s) => $(`screen-${s}`)),
+  screens: ['name', 'home', 'queue', 'room', 'committee', 'mocks', 'debrief'].map((s) => $(`screen-${s}`)),
   form: $('connect-form'),
   name: $('display-name'),
   nameError: $('display-name-error'),
@@ -210,7 +211,7 @@ function connect(name, { resume = false } = {}) {
   app.conn = conn;
   app.clock.reset();
   // A handle for debugging and the e2e tests.
-  window.mockloop = { connection: conn, app, schedule, get room() { return room; }, get committee() { return committee; } };
+  window.mockloop = { connection: conn, app, schedule, myMocks, get room() { return room; }, get committee() { return committee; } };
 
   conn.on('state', ({ state, retryInMs }) => {
     if (conn !== app.conn) return;
@@ -290,6 +291,8 @@ function onWelcome(conn, welcome) {
     if (dropped) showBanner('Reconnected.', { dismissable: true, kind: 'ok' });
     else hideBanner();
     if (app.screen === 'name' || app.screen === 'queue' || app.screen === 'room' || app.screen === 'committee') showHome();
+    // My mocks after a reconnect, or under another device's key: list again.
+    if (app.screen === 'mocks') myMocks.refresh();
   }
 }
 
@@ -362,6 +365,22 @@ const schedule = new ScheduleView({
   now: () => (app.clock.known ? app.clock.now() : Date.now()),
   showError,
   showBanner,
+});
+
+// -- My mocks (mymocks.js)
+
+const myMocks = new MyMocksView({
+  send,
+  showError,
+  go,
+  showHome: () => showHome(),
+  userKey,
+  useKey: (key) => {
+    // Another device's key: this browser's rounds are now that user's.
+    store.set(localStorage, KEY_USER, key);
+    userKeyCache = key;
+    connect(app.name);
+  },
 });
 
 let scenarios = [];
