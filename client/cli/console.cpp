@@ -44,6 +44,16 @@ std::string round_label(int r) { return enum_label(v1::RoundType_descriptor(), r
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
+// "2026-12-06 20:05 UTC": a past instant, readable, the same on every machine.
+std::string utc_minute(int64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  if (!::gmtime_r(&t, &tm)) return std::to_string(unix_ms) + " (Unix ms)";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
 int64_t now_ms() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -124,6 +134,17 @@ const std::vector<console::command>& console::commands() {
        "check in for a booking (default $booking_id) in its window",
        &console::cmd_checkin},
       {{"unbook"}, "unbook [booking]", "cancel a booking (default $booking_id)", &console::cmd_unbook},
+      {{"mocks"},
+       "mocks [limit]",
+       "every round your user key played here: scores and feedback received, cards given and how the candidate "
+       "rated them, your calibration against the coach; sets $debrief_id and $rater_id from the newest round you "
+       "were the candidate in",
+       &console::cmd_mocks},
+      {{"rate"},
+       "rate <rater> <1-5> [note]",
+       "as the candidate of $debrief_id: how useful a card was (1 not useful - 5 very useful), with an optional "
+       "note for its rater",
+       &console::cmd_rate},
       {{"scenarios"}, "scenarios", "list the server's scenarios (GET /api/scenarios)", &console::cmd_scenarios},
       {{"create"},
        "create <scenario> [coach]",
@@ -1128,6 +1149,98 @@ outcome console::cmd_bookings(const args&) {
   v1::ClientMessage m;
   m.mutable_list_bookings();
   return booking_request(std::move(m));
+}
+
+void console::show_my_mocks(const v1::MyMocks& mm) {
+  bool candidate_seen = false;
+  for (const auto& m : mm.mocks()) {
+    std::string others;
+    for (const auto& o : m.others()) others += (others.empty() ? "" : ", ") + quoted(o);
+    say("mock: " + m.debrief_id() + " " + quoted(m.scenario_title()) + " as " + role_label(m.role()) +
+        (others.empty() ? "" : " with " + others) + ", " + utc_minute(m.closed_ms()));
+    if (m.role() == v1::ROLE_CANDIDATE) {
+      if (!candidate_seen && m.feedback_size() > 0) {
+        vars_["debrief_id"] = m.debrief_id();
+        vars_["rater_id"] = m.feedback(0).rater_id();
+        candidate_seen = true;
+      }
+      std::string received;
+      for (const auto& r : m.received())
+        received += (received.empty() ? "" : ", ") + r.name() + " " + decimal(r.mean());
+      if (!received.empty()) say("  received: " + received);
+      std::map<std::string, const v1::UsefulnessRating*> rated;
+      for (const auto& r : m.rated()) rated[r.rater_id()] = &r;
+      for (const auto& c : m.feedback()) {
+        const auto it = rated.find(c.rater_id());
+        say("  feedback: " + quoted(c.rater_name()) + " (" + role_label(c.rater_role()) + ") [" + c.rater_id() +
+            "]: " + rec_label(c.recommendation()) + (c.summary().empty() ? "" : " - " + c.summary()) +
+            (it == rated.end() ? "" : "; you rated it " + std::to_string(it->second->usefulness()) + "/5"));
+      }
+    } else if (m.has_given()) {
+      say("  gave: " + rec_label(m.given().recommendation()) +
+          (m.given().summary().empty() ? "" : " - " + m.given().summary()));
+      if (m.has_given_rated())
+        say("  the candidate rated it " + std::to_string(m.given_rated().usefulness()) + "/5" +
+            (m.given_rated().comment().empty() ? "" : ": " + quoted(m.given_rated().comment())));
+    }
+  }
+  if (mm.mocks_size() == 0) say("mocks: none yet");
+  if (mm.usefulness_ratings() > 0)
+    say("usefulness: candidates rated your cards " + decimal(mm.usefulness_mean()) + "/5 on average (" +
+        std::to_string(mm.usefulness_ratings()) + " rating(s))");
+  const auto& c = mm.calibration();
+  if (c.sessions() > 0) {
+    std::string line = "calibration: " + std::to_string(c.sessions()) + " coaching round(s), " +
+                       std::to_string(c.pairs()) + " pair(s), bias " + (c.bias() > 0 ? "+" : "") + decimal(c.bias()) +
+                       " against the coach, " + percent(c.exact()) + " exact, " + percent(c.within_one()) +
+                       " within one";
+    if (c.has_alpha_ordinal()) line += ", alpha " + decimal(c.alpha_ordinal());
+    say(line);
+    for (const auto& d : c.dimensions())
+      say("  " + d.name() + ": bias " + (d.bias() > 0 ? "+" : "") + decimal(d.bias()) + " over " +
+          std::to_string(d.pairs()) + " pair(s)");
+  }
+}
+
+outcome console::cmd_mocks(const args& a) {
+  v1::ClientMessage m;
+  auto* l = m.mutable_list_my_mocks();
+  if (a.size() > 1) {
+    uint32_t n = 0;
+    const auto& t = a[1].text;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (ec != std::errc{} || end != t.data() + t.size() || n == 0 || n > 200)
+      return fail("usage: mocks [limit] (1 to 200)");
+    l->set_limit(n);
+  }
+  auto reply = request(std::move(m));
+  if (!reply) return lost(reply.error());
+  if (reply->has_error()) return fail(error_text(reply->error()));
+  if (!reply->has_my_mocks()) return fail("unexpected reply: " + reply->ShortDebugString());
+  show_my_mocks(reply->my_mocks());
+  return ok();
+}
+
+outcome console::cmd_rate(const args& a) {
+  if (a.size() < 3) return fail("usage: rate <rater> <1-5> [note]");
+  const auto debrief = vars_["debrief_id"];
+  if (debrief.empty()) return fail("no $debrief_id yet: run `mocks` first");
+  uint32_t n = 0;
+  const auto& t = a[2].text;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+  if (ec != std::errc{} || end != t.data() + t.size() || n < 1 || n > 5)
+    return fail("usefulness is 1 (not useful) to 5 (very useful), not '" + t + "'");
+  v1::ClientMessage m;
+  auto* r = m.mutable_rate_feedback();
+  r->set_debrief_id(debrief);
+  r->set_rater_id(a[1].text);
+  r->set_usefulness(n);
+  if (a.size() > 3) r->set_comment(join_words(a, 3));
+  auto reply = request(std::move(m));
+  if (!reply) return lost(reply.error());
+  if (reply->has_error()) return fail(error_text(reply->error()));
+  say("rated: " + a[1].text + " " + std::to_string(n) + "/5");
+  return ok();
 }
 
 outcome console::cmd_checkin(const args& a) {

@@ -122,10 +122,13 @@ class console {
   outcome cmd_book(const args&);
   outcome cmd_bookings(const args&);
   outcome cmd_checkin(const args&);
+  outcome cmd_mocks(const args&);
+  outcome cmd_rate(const args&);
   outcome cmd_unbook(const args&);
   outcome booking_request(v1::ClientMessage m);
   std::string booking_line(const v1::Booking& b) const;
   void show_bookings(const v1::Bookings& b);
+  void show_my_mocks(const v1::MyMocks& mm);
   outcome cmd_scenarios(const args&);
   outcome cmd_create(const args&);
   outcome cmd_join(const args&);

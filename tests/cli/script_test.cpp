@@ -195,14 +195,18 @@ TEST_F(CliScript, InterviewerAndCandidatePlayARoomToTheDebrief) {
                                             "summary CARD-SUMMARY solid incident handling\n"
                                             "submit\n"
                                             "wait revealed\n"
-                                            "state\n");
+                                            "state\n"
+                                            "mocks\n");
   const auto candidate = write_script(dir_, "candidate.mls",
                                       "join $CODE\n"
                                       "wait phase respond\n"
                                       "wait followup roll_forward\n"
                                       "wait followup \"VP of payments\"\n"
                                       "wait debrief\n"
-                                      "print DEBRIEF $debrief_id\n");
+                                      "print DEBRIEF $debrief_id\n"
+                                      "mocks\n"
+                                      "rate $rater_id 4 the rollback question helped\n"
+                                      "mocks 10\n");
 
   auto iv_args = connect_args("Ivy");
   iv_args.insert(iv_args.end(), {"--script", interviewer.string()});
@@ -232,6 +236,14 @@ TEST_F(CliScript, InterviewerAndCandidatePlayARoomToTheDebrief) {
   EXPECT_NE(c.find("CARD-EVIDENCE named the checkout success rate"), std::string::npos);
   const auto debrief_id = ca.wait_for_line("DEBRIEF ");
   EXPECT_FALSE(debrief_id.empty());
+  // My mocks from the terminal: the round under each user key, the card
+  // received, rated from the candidate's side.
+  EXPECT_NE(c.find("mock: " + debrief_id + " \"" + sc.title() + "\" as candidate with \"Ivy\""), std::string::npos)
+      << c;
+  EXPECT_NE(c.find("  received: "), std::string::npos) << c;
+  EXPECT_NE(c.find("  feedback: \"Ivy\" (interviewer) ["), std::string::npos) << c;
+  EXPECT_NE(c.find("rated: "), std::string::npos) << c;
+  EXPECT_NE(c.find("; you rated it 4/5"), std::string::npos) << c;
   // Nothing staff-only reached the candidate's screen.
   EXPECT_EQ(c.find(sc.interviewer().briefing()), std::string::npos);
   EXPECT_EQ(c.find(follow_up(sc, "roll_forward").purpose()), std::string::npos);
@@ -248,6 +260,9 @@ TEST_F(CliScript, InterviewerAndCandidatePlayARoomToTheDebrief) {
   EXPECT_NE(i.find("stage: scoring"), std::string::npos);
   EXPECT_NE(i.find("scorecard: submitted"), std::string::npos);
   EXPECT_NE(i.find("revealed: 1 scorecard(s); debrief " + debrief_id), std::string::npos) << i;
+  EXPECT_NE(i.find("mock: " + debrief_id + " \"" + sc.title() + "\" as interviewer with \"Cal\""), std::string::npos)
+      << i;
+  EXPECT_NE(i.find("  gave: strong-yes - CARD-SUMMARY"), std::string::npos) << i;
   EXPECT_TRUE(iv.err().empty()) << iv.err();
   EXPECT_TRUE(ca.err().empty()) << ca.err();
 }
