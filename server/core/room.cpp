@@ -70,9 +70,25 @@ bool is_staff(v1::Role role) {
   return role == v1::ROLE_INTERVIEWER || role == v1::ROLE_OBSERVER || role == v1::ROLE_COACH;
 }
 
-room::room(std::string id, std::shared_ptr<const v1::Scenario> scenario, room_settings settings, int64_t now_ms)
+namespace {
+
+v1::Level default_level(const v1::Scenario& s) {
+  int lowest = 0;
+  for (int l : s.levels())
+    if (lowest == 0 || l < lowest) lowest = l;
+  return lowest ? static_cast<v1::Level>(lowest) : v1::LEVEL_L5;
+}
+
+}  // namespace
+
+room::room(std::string id, std::shared_ptr<const v1::Scenario> scenario, room_settings settings, int64_t now_ms,
+           v1::Level target_level)
     : id_(std::move(id)), scenario_(std::move(scenario)), settings_(settings) {
   log(now_ms, "").set_stage_entered(v1::ROOM_STAGE_LOBBY);
+  target_level_ = target_level != v1::LEVEL_UNSPECIFIED && v1::Level_IsValid(target_level)
+                      ? target_level
+                      : default_level(*scenario_);
+  log(now_ms, "").set_target_level(target_level_);
 }
 
 // ---------------------------------------------------------------- seats
@@ -528,6 +544,7 @@ room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard&
   card.set_rater_name(p.name);
   card.set_rater_role(p.role);
   card.set_updated_ms(now);
+  *card.mutable_at_level() = card_verdict(scenario_->rubric(), card, target_level_);  // the server's reading, never the client's
   if (!req.submit()) {
     card.set_submitted(false);
     card.set_submitted_ms(0);
@@ -610,7 +627,7 @@ std::vector<std::pair<std::string, bool>> room::timeline(bool include_staff_only
         break;
       case v1::RoomEvent::kMarkerTicked:
         for (const auto& mk : scenario_->markers())
-          if (mk.id() == e.marker_ticked()) what = "candidate move: " + mk.label();
+          if (mk.id() == e.marker_ticked()) what = (mk.bad_move() ? "bad move: " : "candidate move: ") + mk.label();
         staff_only = true;  // marker labels are script material
         break;
       case v1::RoomEvent::kScorecardSubmitted: what = "scorecard submitted by " + name_of(e.scorecard_submitted()); break;
@@ -637,6 +654,7 @@ v1::DebriefRecord room::debrief_record(const std::string& debrief_id, v1::Sessio
   r.set_scenario_id(scenario_->id());
   r.set_scenario_version(scenario_->version());
   r.set_scenario_title(scenario_->title());
+  r.set_target_level(target_level_);
   r.set_round_type(scenario_->round_type());
   r.set_started_ms(first_phase_ms_);
   r.set_closed_ms(now_ms);
@@ -655,7 +673,7 @@ v1::DebriefRecord room::debrief_record(const std::string& debrief_id, v1::Sessio
   const auto cards = submitted_cards();
   for (const auto& c : cards) *r.add_scorecards() = c;
   const std::vector<v1::RubricDimension> rubric(scenario_->rubric().begin(), scenario_->rubric().end());
-  *r.mutable_aggregation() = aggregate(rubric, cards);
+  *r.mutable_aggregation() = aggregate(rubric, cards, target_level_);
   for (const auto& d : rubric) *r.add_rubric() = d;
   if (!board_.empty()) {
     *r.mutable_board() = board_snapshot();
@@ -671,7 +689,7 @@ v1::CandidateDebrief room::candidate_debrief(const std::string& debrief_id) cons
   const auto cards = submitted_cards();
   for (const auto& c : cards) *d.add_scorecards() = c;
   const std::vector<v1::RubricDimension> rubric(scenario_->rubric().begin(), scenario_->rubric().end());
-  *d.mutable_aggregation() = aggregate(rubric, cards);
+  *d.mutable_aggregation() = aggregate(rubric, cards, target_level_);
   for (const auto& a : asked_) *d.add_follow_ups() = a;
   for (auto& [line, staff_only] : timeline(false)) d.add_timeline(std::move(line));
   if (!board_.empty()) d.set_board_svg(render_board_svg(board_snapshot()));
@@ -851,6 +869,7 @@ std::unique_ptr<room> room::rebuild(std::string id, room_settings settings, cons
   if (history.events.empty() || first == history.scenarios.end() || !first->second) return nullptr;
   std::unique_ptr<room> r(new room(std::move(id), settings));
   r->scenario_ = first->second;
+  r->target_level_ = default_level(*r->scenario_);  // logs from before target levels have no entry
   for (const auto& e : history.events)
     if (!r->replay(e, history)) return nullptr;
   return r;
@@ -991,6 +1010,10 @@ bool room::replay(const v1::RoomEvent& e, const room_history& h) {
     case v1::RoomEvent::kBoardOp:
       if (!board_.replay(e.board_op())) return false;
       break;
+    case v1::RoomEvent::kTargetLevel:
+      if (!v1::Level_IsValid(e.target_level()) || e.target_level() == v1::LEVEL_UNSPECIFIED) return false;
+      target_level_ = e.target_level();
+      break;
     default:
       return false;
   }
@@ -1047,6 +1070,7 @@ v1::RoomState room::public_state(int64_t now) const {
   }
   for (const auto& a : asked_) *s.add_asked() = a;
   s.set_round(round_);
+  s.set_target_level(target_level_);
   s.set_scenario_id(scenario_->id());
   s.set_scenario_title(scenario_->title());
   return s;
@@ -1091,7 +1115,7 @@ room_views room::build_views(int64_t now_ms, const std::vector<std::string>* onl
   v1::Aggregation aggregation;
   if (revealed) {
     const std::vector<v1::RubricDimension> rubric(scenario_->rubric().begin(), scenario_->rubric().end());
-    aggregation = aggregate(rubric, cards);
+    aggregation = aggregate(rubric, cards, target_level_);
   }
   for (const auto& p : participants_) {
     if (!is_staff(p.role)) {

@@ -183,6 +183,9 @@ class checker {
     check_rubric(s);
     check_markers(s);
     check_follow_ups(s);
+    check_bad_moves(s);
+    check_samples(s);
+    check_pacing(s);
     check_leaks(s);
   }
 
@@ -267,7 +270,46 @@ class checker {
           report(anchor_at.at("description"), "anchor-description-empty",
                  what + " anchor " + std::to_string(j + 1) + " has no description");
       }
+      check_pass_lines(d, at, what);
     }
+  }
+
+  // One line per level, L4 to L7 in order, a score 1..4, never lower for a
+  // higher level: the level rule (docs/scoring.md) reads them as a bar.
+  void check_pass_lines(const v1::RubricDimension& d, const locator& at, const std::string& what) {
+    if (d.pass_lines_size() != 4) {
+      report(d.pass_lines_size() > 4 ? at.at("pass_lines", 4) : at.here(), "pass-line-count",
+             what + " has " + std::to_string(d.pass_lines_size()) +
+                 " pass lines; it needs one for each of LEVEL_L4, LEVEL_L5, LEVEL_L6, LEVEL_L7");
+      return;
+    }
+    uint32_t previous = 0;
+    for (int j = 0; j < 4; ++j) {
+      const auto& line = d.pass_lines(j);
+      const auto line_at = at.nested("pass_lines", j);
+      const int want = v1::LEVEL_L4 + j;
+      if (line.level() != want) {
+        report(line_at.at("level"), "pass-line-level",
+               what + " pass line " + std::to_string(j + 1) + " is for " + level_name(line.level()) +
+                   "; pass lines must be LEVEL_L4, LEVEL_L5, LEVEL_L6, LEVEL_L7 in that order");
+        return;
+      }
+      if (line.score() < 1 || line.score() > 4) {
+        report(line_at.at("score"), "pass-line-score",
+               what + " pass line for " + level_name(want) + " is " + std::to_string(line.score()) +
+                   "; it must be an anchor score, 1 to 4");
+        return;
+      }
+      if (line.score() < previous)
+        report(line_at.at("score"), "pass-line-order",
+               what + " asks " + std::to_string(line.score()) + " at " + level_name(want) + " but " +
+                   std::to_string(previous) + " at the level below; a higher level never has a lower bar");
+      previous = line.score();
+    }
+  }
+
+  static std::string level_name(int level) {
+    return v1::Level_IsValid(level) ? v1::Level_Name(level) : std::to_string(level);
   }
 
   void check_markers(const v1::Scenario& s) {
@@ -351,6 +393,44 @@ class checker {
     }
   }
 
+  // A bad move is there to be pushed back on the moment it is ticked.
+  void check_bad_moves(const v1::Scenario& s) {
+    std::set<std::string_view> pushed_back;
+    for (const auto& f : s.follow_ups())
+      if (f.has_on_move()) pushed_back.insert(f.on_move().marker_id());
+    for (int i = 0; i < s.markers_size(); ++i) {
+      const auto& m = s.markers(i);
+      if (m.bad_move() && !m.id().empty() && !pushed_back.contains(m.id()))
+        report(root_.nested("markers", i).at("bad_move"), "bad-move-without-pushback",
+               "bad move " + quoted(m.id()) + " needs a follow-up with on_move { marker_id: " + quoted(m.id()) +
+                   " } to push back with");
+    }
+  }
+
+  void check_samples(const v1::Scenario& s) {
+    std::set<uint32_t> levels;
+    for (int i = 0; i < s.sample_answers_size(); ++i) {
+      const auto& a = s.sample_answers(i);
+      const auto at = root_.nested("sample_answers", i);
+      const std::string what = "sample answer " + std::to_string(i + 1);
+      if (a.level() < 1 || a.level() > 4)
+        report(at.at("level"), "sample-level", what + " has level " + std::to_string(a.level()) + "; it must be 1 to 4");
+      else if (!levels.insert(a.level()).second)
+        report(at.at("level"), "duplicate-sample-level",
+               what + ": there is already a sample at level " + std::to_string(a.level()));
+      if (a.excerpt().empty()) report(at.at("excerpt"), "sample-excerpt-empty", what + " has no excerpt");
+      if (a.commentary().empty())
+        report(at.at("commentary"), "sample-commentary-empty", what + " says nothing of why it scores there");
+    }
+  }
+
+  void check_pacing(const v1::Scenario& s) {
+    if (s.pacing_percent() != 0 && (s.pacing_percent() < min_pacing_percent || s.pacing_percent() > 100))
+      report(root_.at("pacing_percent"), "pacing-percent",
+             "pacing_percent is " + std::to_string(s.pacing_percent()) + "; it must be 0 (the style's) or " +
+                 std::to_string(min_pacing_percent) + " to 100");
+  }
+
   struct text_ref {
     std::string_view text;
     std::string where;  // field path, e.g. "phases[1].candidate_guidance"
@@ -365,6 +445,7 @@ class checker {
     visible.push_back({s.candidate().prompt(), "candidate.prompt", cand.at("prompt")});
     for (int i = 0; i < s.candidate().context_size(); ++i)
       visible.push_back({s.candidate().context(i), indexed("candidate.context", i), cand.at("context", i)});
+    visible.push_back({s.candidate().code(), "candidate.code", cand.at("code")});
     for (int i = 0; i < s.phases_size(); ++i) {
       const auto at = root_.nested("phases", i);
       visible.push_back({s.phases(i).name(), indexed("phases", i) + ".name", at.at("name")});
@@ -381,6 +462,12 @@ class checker {
       add(s.interviewer().strong_answer(i), indexed("interviewer.strong_answer", i));
     for (int i = 0; i < s.interviewer().red_flags_size(); ++i)
       add(s.interviewer().red_flags(i), indexed("interviewer.red_flags", i));
+    for (int i = 0; i < s.interviewer().notes_size(); ++i)
+      add(s.interviewer().notes(i), indexed("interviewer.notes", i));
+    for (int i = 0; i < s.sample_answers_size(); ++i) {
+      add(s.sample_answers(i).excerpt(), indexed("sample_answers", i) + ".excerpt");
+      add(s.sample_answers(i).commentary(), indexed("sample_answers", i) + ".commentary");
+    }
     for (int i = 0; i < s.phases_size(); ++i)
       add(s.phases(i).interviewer_guidance(), indexed("phases", i) + ".interviewer_guidance");
     for (int i = 0; i < s.rubric_size(); ++i) {
@@ -449,11 +536,29 @@ parse_outcome parse(std::string_view text, std::string_view file_name) {
 
   checker(file_name, tree, diags).check(*scenario);
   r.id_at = locator(&tree, v1::Scenario::descriptor(), {}).at("id");
-  if (diags.empty()) r.parsed.scenario = std::move(scenario);
+  if (!diags.empty()) return r;
+  apply_pacing(*scenario);
+  r.parsed.scenario = std::move(scenario);
   return r;
 }
 
 }  // namespace
+
+uint32_t pacing_percent(const v1::Scenario& s) {
+  if (s.pacing_percent() != 0) return s.pacing_percent();
+  return s.company_style() == v1::COMPANY_STYLE_FAST_DECISION_CONSUMER ? fast_decision_pacing_percent : 100;
+}
+
+void apply_pacing(v1::Scenario& s) {
+  const uint64_t percent = pacing_percent(s);
+  s.set_pacing_percent(static_cast<uint32_t>(percent));  // what clients show as the pacing
+  if (percent == 100) return;
+  const auto scaled = [&](uint32_t seconds) { return static_cast<uint32_t>(seconds * percent / 100); };
+  for (auto& f : *s.mutable_follow_ups()) {
+    if (f.has_in_phase()) f.mutable_in_phase()->set_after_seconds(scaled(f.in_phase().after_seconds()));
+    if (f.has_at_time()) f.mutable_at_time()->set_at_seconds(scaled(f.at_time().at_seconds()));
+  }
+}
 
 std::string scenario_diagnostic::to_string() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + rule + ": " + message;
@@ -463,6 +568,63 @@ parsed_scenario parse_scenario(std::string_view text, std::string_view file_name
   return parse(text, file_name).parsed;
 }
 
+namespace {
+
+// A loop names its rounds' scenarios, so it is checked against the library.
+std::shared_ptr<const v1::LoopTemplate> parse_loop(std::string_view text, const std::string& file_name,
+                                                   const scenario_library& library,
+                                                   std::vector<scenario_diagnostic>& diags) {
+  const size_t before = diags.size();
+  const auto report = [&](position p, std::string_view rule, std::string message) {
+    diags.push_back({file_name, p.line, p.column, std::string(rule), std::move(message)});
+  };
+  if (text.size() > max_scenario_bytes) {
+    report({1, 1}, "file-too-large", "file is " + std::to_string(text.size()) + " bytes");
+    return nullptr;
+  }
+  if (const auto bad = first_bad_utf8(text)) {
+    report(position_of(text, *bad), "utf8", "file is not valid UTF-8 here");
+    return nullptr;
+  }
+  auto loop = std::make_shared<v1::LoopTemplate>();
+  info_tree tree;
+  syntax_collector errors(text, file_name, diags);
+  TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&tree);
+  google::protobuf::io::ArrayInputStream in(text.data(), static_cast<int>(text.size()));
+  if (!parser.Parse(&in, loop.get())) {
+    if (diags.size() == before) report({1, 1}, "syntax", "not a mockloop.v1.LoopTemplate");
+    return nullptr;
+  }
+  const locator root(&tree, v1::LoopTemplate::descriptor(), {});
+  if (!matches(loop->id(), "-"))
+    report(root.at("id"), "id-format", "id " + quoted(loop->id()) + " must be non-empty and match [a-z0-9-]+");
+  else if (loop->id() != base_name(file_name))
+    report(root.at("id"), "id-file-name", "id " + quoted(loop->id()) + " must equal the file name");
+  if (loop->title().empty()) report(root.at("title"), "title-empty", "title is empty");
+  if (loop->company_style() == v1::COMPANY_STYLE_UNSPECIFIED || !v1::CompanyStyle_IsValid(loop->company_style()))
+    report(root.at("company_style"), "company-style", "company_style must be set to one of the COMPANY_STYLE_* values");
+  if (loop->levels().empty()) report(root.here(), "levels-empty", "levels needs at least one LEVEL_L*");
+  for (int i = 0; i < loop->levels_size(); ++i)
+    if (loop->levels(i) == v1::LEVEL_UNSPECIFIED || !v1::Level_IsValid(loop->levels(i)))
+      report(root.at("levels", i), "level-invalid", "levels must be LEVEL_L4 to LEVEL_L7");
+  if (loop->rounds().empty()) report(root.here(), "no-rounds", "a loop needs at least one round");
+  for (int i = 0; i < loop->rounds_size(); ++i) {
+    const auto& round = loop->rounds(i);
+    const auto at = root.nested("rounds", i);
+    if (!library.find(round.scenario_id()))
+      report(at.at("scenario_id"), "unknown-scenario",
+             "round " + std::to_string(i + 1) + " names scenario " + quoted(round.scenario_id()) +
+                 ", which is not in the library");
+    if (round.focus().empty())
+      report(at.at("focus"), "round-focus-empty", "round " + std::to_string(i + 1) + " says nothing of its focus");
+  }
+  return diags.size() == before ? loop : nullptr;
+}
+
+}  // namespace
+
 std::shared_ptr<const v1::Scenario> scenario_library::find(std::string_view id) const {
   const auto it = std::lower_bound(scenarios.begin(), scenarios.end(), id,
                                    [](const auto& s, std::string_view key) { return s->id() < key; });
@@ -470,7 +632,14 @@ std::shared_ptr<const v1::Scenario> scenario_library::find(std::string_view id) 
   return *it;
 }
 
-library_result build_library(const std::vector<std::pair<std::string, std::string>>& files) {
+std::shared_ptr<const v1::LoopTemplate> scenario_library::find_loop(std::string_view id) const {
+  for (const auto& l : loops)
+    if (l->id() == id) return l;
+  return nullptr;
+}
+
+library_result build_library(const std::vector<std::pair<std::string, std::string>>& files,
+                             const std::vector<std::pair<std::string, std::string>>& loop_files) {
   library_result r;
   r.files = files.size();
   auto library = std::make_shared<scenario_library>();
@@ -491,6 +660,10 @@ library_result build_library(const std::vector<std::pair<std::string, std::strin
   }
   std::sort(library->scenarios.begin(), library->scenarios.end(),
             [](const auto& a, const auto& b) { return a->id() < b->id(); });
+  r.files += loop_files.size();
+  for (const auto& [file_name, text] : loop_files)
+    if (auto loop = parse_loop(text, file_name, *library, r.diagnostics)) library->loops.push_back(std::move(loop));
+  std::sort(library->loops.begin(), library->loops.end(), [](const auto& a, const auto& b) { return a->id() < b->id(); });
   r.library = std::move(library);
   return r;
 }

@@ -1,5 +1,8 @@
 #include "mockloop/core/scoring.h"
 
+#include <cstdio>
+#include <string>
+
 #include <algorithm>
 #include <map>
 
@@ -83,7 +86,8 @@ std::optional<double> percent_exact_agreement(const reliability_data& data) {
   return double(same) / double(pairs);
 }
 
-v1::Aggregation aggregate(const std::vector<v1::RubricDimension>& rubric, const std::vector<v1::Scorecard>& cards) {
+v1::Aggregation aggregate(const std::vector<v1::RubricDimension>& rubric, const std::vector<v1::Scorecard>& cards,
+                          v1::Level level) {
   v1::Aggregation out;
   reliability_data data;
   for (const auto& dim : rubric) {
@@ -128,7 +132,115 @@ v1::Aggregation aggregate(const std::vector<v1::RubricDimension>& rubric, const 
   for (auto& d : *out.mutable_dimensions())
     for (const auto& id : out.widest_disagreement())
       if (d.dimension_id() == id) d.set_wide_disagreement(true);
+  if (level != v1::LEVEL_UNSPECIFIED && !cards.empty()) {
+    std::vector<std::optional<double>> means;
+    for (const auto& d : out.dimensions()) means.push_back(d.ratings() ? std::optional(d.mean()) : std::nullopt);
+    *out.mutable_at_level() = level_verdict(rubric, means, level);
+  }
   return out;
 }
+
+uint32_t pass_line(const v1::RubricDimension& d, v1::Level level) {
+  for (const auto& l : d.pass_lines())
+    if (l.level() == level) return l.score();
+  return 0;
+}
+
+namespace {
+
+// "2", "2.5", "2.67": a rating reads as a whole number, a mean as it is.
+std::string score_text(double s) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f", s);
+  std::string out = buf;
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out;
+}
+
+std::string names(const std::vector<std::string>& v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i == 0 ? "" : i + 1 == v.size() ? " and " : ", ") + v[i];
+  return out;
+}
+
+}  // namespace
+
+template <class Rubric>
+v1::LevelVerdict level_verdict(const Rubric& rubric, const std::vector<std::optional<double>>& scores,
+                               v1::Level level) {
+  v1::LevelVerdict out;
+  out.set_level(level);
+  const std::string at = v1::Level_IsValid(level) ? v1::Level_Name(level).substr(6) : "?";  // "LEVEL_L6" -> "L6"
+  size_t judged = 0, observed = 0, exceeds = 0;
+  std::vector<std::string> far, below;
+  std::string far_detail;
+  for (size_t i = 0; i < size_t(rubric.size()); ++i) {
+    const auto& d = rubric[int(i)];
+    const uint32_t bar = pass_line(d, level);
+    if (bar == 0) continue;  // a dimension without a line for this level is not judged
+    ++judged;
+    auto* x = out.add_dimensions();
+    x->set_dimension_id(d.id());
+    x->set_pass_line(bar);
+    const auto s = i < scores.size() ? scores[i] : std::nullopt;
+    if (!s || *s <= 0) continue;
+    ++observed;
+    x->set_score(*s);
+    if (*s <= bar - 1.5) {
+      x->set_standing(v1::STANDING_FAR_BELOW);
+      far.push_back(d.name());
+      if (far_detail.empty()) far_detail = d.name() + " is " + score_text(*s) + " against the " + at + " line of " +
+                                           std::to_string(bar);
+    } else if (*s < bar) {
+      x->set_standing(v1::STANDING_BELOW);
+      below.push_back(d.name());
+    } else if (*s >= std::min<double>(4, bar + 1)) {
+      x->set_standing(v1::STANDING_EXCEEDS);
+      ++exceeds;
+    } else {
+      x->set_standing(v1::STANDING_MEETS);
+    }
+  }
+  const size_t under = far.size() + below.size();
+  if (judged == 0 || observed * 2 < judged) {
+    out.set_reason("only " + std::to_string(observed) + " of " + std::to_string(judged) +
+                   " dimensions observed: too little to read against the " + at + " bar");
+  } else if (!far.empty()) {
+    out.set_recommendation(v1::RECOMMENDATION_STRONG_NO);
+    out.set_reason(far_detail + (far.size() > 1 ? " (and " + std::to_string(far.size() - 1) + " more far below)" : ""));
+  } else if (under * 2 > observed) {
+    out.set_recommendation(v1::RECOMMENDATION_STRONG_NO);
+    out.set_reason(std::to_string(under) + " of " + std::to_string(observed) + " observed dimensions are under the " +
+                   at + " line: " + names(below));
+  } else if (under > 0) {
+    out.set_recommendation(v1::RECOMMENDATION_NO);
+    out.set_reason(names(below) + (below.size() == 1 ? " is" : " are") + " under the " + at + " line");
+  } else if (exceeds * 2 >= observed) {
+    out.set_recommendation(v1::RECOMMENDATION_STRONG_YES);
+    out.set_reason(std::to_string(exceeds) + " of " + std::to_string(observed) + " observed dimensions are above the " +
+                   at + " line and none under it");
+  } else {
+    out.set_recommendation(v1::RECOMMENDATION_YES);
+    out.set_reason("every observed dimension meets the " + at + " line");
+  }
+  return out;
+}
+
+template <class Rubric>
+v1::LevelVerdict card_verdict(const Rubric& rubric, const v1::Scorecard& card, v1::Level level) {
+  std::vector<std::optional<double>> scores(size_t(rubric.size()));
+  for (const auto& s : card.scores())
+    for (size_t i = 0; i < scores.size(); ++i)
+      if (rubric[int(i)].id() == s.dimension_id() && s.rating() >= 1 && s.rating() <= 4) scores[i] = s.rating();
+  return level_verdict(rubric, scores, level);
+}
+
+using rubric_vector = std::vector<v1::RubricDimension>;
+using rubric_field = google::protobuf::RepeatedPtrField<v1::RubricDimension>;
+template v1::LevelVerdict level_verdict(const rubric_vector&, const std::vector<std::optional<double>>&, v1::Level);
+template v1::LevelVerdict level_verdict(const rubric_field&, const std::vector<std::optional<double>>&, v1::Level);
+template v1::LevelVerdict card_verdict(const rubric_vector&, const v1::Scorecard&, v1::Level);
+template v1::LevelVerdict card_verdict(const rubric_field&, const v1::Scorecard&, v1::Level);
 
 }  // namespace mockloop

@@ -206,7 +206,8 @@ void matchmaking::start_round(std::shared_ptr<pairing> p, std::shared_ptr<const 
     }
     return;
   }
-  auto created = hub_->rooms->create(scenario, v1::SESSION_TYPE_PEER_MOCK);
+  // Scored against the level the candidate queued for.
+  auto created = hub_->rooms->create(scenario, v1::SESSION_TYPE_PEER_MOCK, {}, p->tickets[p->candidate].req.level);
   p->room = created.host;
   std::weak_ptr<matchmaking> weak_self = weak_from_this();
   created.host->set_on_closed([weak_self, p](bool forfeited) {

@@ -22,7 +22,7 @@ std::string code_hash(const std::string& code) {
 }  // namespace
 
 room_directory::created room_directory::create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type,
-                                               const std::string& creator) {
+                                               const std::string& creator, v1::Level target_level) {
   created out;
   if (!creator.empty()) {
     std::lock_guard lock(mutex_);
@@ -31,7 +31,7 @@ room_directory::created room_directory::create(std::shared_ptr<const v1::Scenari
   const auto id = random_hex(8);
   const auto& sc = *scenario;
   out.host = std::make_shared<room_host>(boost::asio::make_strand(io_), weak_from_this(), id, scenario,
-                                         settings_for(type), db_, writer_, type);
+                                         settings_for(type), db_, writer_, type, target_level);
   std::vector<std::pair<std::string, v1::Role>> hashes;
   for (auto role : {v1::ROLE_CANDIDATE, v1::ROLE_INTERVIEWER, v1::ROLE_OBSERVER, v1::ROLE_COACH}) {
     auto& c = out.codes.emplace_back();

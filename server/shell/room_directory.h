@@ -36,7 +36,8 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
   };
   // `creator`: the user opening it, held to max_per_creator rooms and
   // committees at once (host is null beyond); empty for the matchmaker.
-  created create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type, const std::string& creator = {});
+  created create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type, const std::string& creator = {},
+                 v1::Level target_level = v1::LEVEL_UNSPECIFIED);
 
   struct found {
     std::shared_ptr<room_host> host;

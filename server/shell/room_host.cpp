@@ -40,11 +40,11 @@ class encoded_once {
 
 room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
                      std::shared_ptr<const v1::Scenario> scenario, room_settings settings, std::shared_ptr<store> db,
-                     std::shared_ptr<store_writer> writer, v1::SessionType type)
+                     std::shared_ptr<store_writer> writer, v1::SessionType type, v1::Level target_level)
     : strand_(std::move(strand)),
       directory_(std::move(directory)),
       id_(id),
-      core_(std::move(id), std::move(scenario), settings, now_ms()),
+      core_(std::move(id), std::move(scenario), settings, now_ms(), target_level),
       call_(settings.call),
       timer_(strand_),
       db_(std::move(db)),

@@ -308,9 +308,11 @@ void websocket_session::route(v1::ClientMessage m) {
       auto role = req.creator_role() == v1::ROLE_UNSPECIFIED ? v1::ROLE_INTERVIEWER : req.creator_role();
       if (role != v1::ROLE_INTERVIEWER && role != v1::ROLE_COACH)
         return deliver(make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "a room is created by its interviewer or coach", "creatorRole"));
+      if (!v1::Level_IsValid(req.target_level()))
+        return deliver(make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "target level must be L4 to L7", "targetLevel"));
       auto created = hub_->rooms->create(
           std::move(scenario), role == v1::ROLE_COACH ? v1::SESSION_TYPE_GROUP_COACHING : v1::SESSION_TYPE_PRIVATE,
-          user_id());
+          user_id(), req.target_level());
       if (!created.host) {
         hub_->metrics().rooms_refused.fetch_add(1, std::memory_order_relaxed);
         return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION,

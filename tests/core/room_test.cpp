@@ -437,8 +437,8 @@ TEST_F(Room, EventLogRecordsEverythingWithTimes) {
   }
   using K = v1::RoomEvent;
   const std::vector<v1::RoomEvent::KindCase> want = {
-      K::kStageEntered, K::kJoined, K::kJoined, K::kJoined, K::kStageEntered, K::kStageEntered, K::kPhaseStarted,
-      K::kPaused,       K::kPaused, K::kFollowUpAsked, K::kLeft};
+      K::kStageEntered, K::kTargetLevel,  K::kJoined, K::kJoined,       K::kJoined, K::kStageEntered,
+      K::kStageEntered, K::kPhaseStarted, K::kPaused, K::kPaused,       K::kFollowUpAsked, K::kLeft};
   EXPECT_EQ(kinds, want);
   EXPECT_EQ(room_.events().back().at_ms(), t0 + 130 * s);
   EXPECT_EQ(room_.events()[9].participant_id(), "iv");
@@ -669,6 +669,68 @@ TEST_F(Scoring, CoachOrInterviewerMayRevealWithoutWaiting) {
   EXPECT_EQ(record.scenario_id(), "unit");
   EXPECT_EQ(record.participants_size(), 4);
   EXPECT_EQ(record.rubric_size(), 1);
+}
+
+// The unit scenario's scoping with pass lines 2 3 3 4 (L4..L7).
+std::shared_ptr<const v1::Scenario> leveled_scenario() {
+  auto sc = std::make_shared<v1::Scenario>(*test_scenario());
+  auto* d = sc->mutable_rubric(0);
+  const uint32_t lines[] = {2, 3, 3, 4};
+  for (int i = 0; i < 4; ++i) {
+    auto* l = d->add_pass_lines();
+    l->set_level(static_cast<v1::Level>(v1::LEVEL_L4 + i));
+    l->set_score(lines[i]);
+  }
+  return sc;
+}
+
+TEST(RoomLevel, UnsetTakesTheScenariosLowestLevel) {
+  room r("r1", test_scenario(), room_settings{}, t0);
+  EXPECT_EQ(r.target_level(), v1::LEVEL_L5);
+  EXPECT_EQ(r.views(t0).candidate_view.target_level(), v1::LEVEL_L5) << "the candidate knows the bar they practise for";
+}
+
+TEST(RoomLevel, CardsRecordsAndRebuildsKnowTheTargetLevel) {
+  const auto sc = leveled_scenario();
+  room r("r1", sc, room_settings{}, t0, v1::LEVEL_L7);
+  r.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
+  r.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
+  r.handle("iv", control(v1::RoomControl::ACTION_START), t0);
+  r.advance(t0 + 10'000 * s);
+  ASSERT_EQ(r.stage(), v1::ROOM_STAGE_SCORING);
+
+  // A draft of 3 on scoping: under the L7 line of 4, and the only dimension,
+  // so more than half are under. A client's own at_level is overwritten by
+  // the server's reading.
+  auto draft = scorecard(3, false, "x");
+  draft.mutable_save_scorecard()->mutable_scorecard()->mutable_at_level()->set_recommendation(
+      v1::RECOMMENDATION_STRONG_YES);
+  ASSERT_TRUE(acked(r.handle("iv", draft, t0 + 10'001 * s)));
+  const auto views = r.views(t0 + 10'001 * s);
+  ASSERT_EQ(views.staff_views.size(), 1u);
+  const auto& mine = views.staff_views[0].second.my_scorecard();
+  EXPECT_EQ(mine.at_level().level(), v1::LEVEL_L7);
+  EXPECT_EQ(mine.at_level().recommendation(), v1::RECOMMENDATION_STRONG_NO);
+  EXPECT_EQ(mine.at_level().reason(), "1 of 1 observed dimensions are under the L7 line: Scoping");
+
+  auto fx = r.handle("iv", scorecard(4, true, "y"), t0 + 10'002 * s);
+  ASSERT_TRUE(fx.to_persist);
+  EXPECT_EQ(fx.to_persist->at_level().recommendation(), v1::RECOMMENDATION_STRONG_YES) << "4 meets and is the top";
+  const auto card = *fx.to_persist;
+  r.commit_submit("iv", card, fx.persist_request_id, t0 + 10'003 * s);
+  const auto record = r.debrief_record("r1-1", v1::SESSION_TYPE_PRIVATE, t0 + 10'004 * s);
+  EXPECT_EQ(record.target_level(), v1::LEVEL_L7);
+  EXPECT_EQ(record.aggregation().at_level().recommendation(), v1::RECOMMENDATION_STRONG_YES);
+  EXPECT_EQ(r.candidate_debrief("r1-1").aggregation().at_level().level(), v1::LEVEL_L7);
+
+  room_history h;
+  h.events = r.events();
+  h.scenarios[1] = sc;
+  h.cards[{1, "iv"}] = card;
+  const auto rebuilt = room::rebuild("r1", room_settings{}, h);
+  ASSERT_TRUE(rebuilt);
+  EXPECT_EQ(rebuilt->target_level(), v1::LEVEL_L7);
+  EXPECT_EQ(rebuilt->debrief_record("r1-1", v1::SESSION_TYPE_PRIVATE, t0).target_level(), v1::LEVEL_L7);
 }
 
 TEST_F(Scoring, BadScorecardsAreRefusedAndCandidatesDoNotScore) {

@@ -1,6 +1,7 @@
 #include "mockloop/core/scenario_loader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -65,6 +66,10 @@ phases {
   anchors { level: 4 description: "Turns the answers into explicit targets and trade-offs." }
   positive_signals: "Asks for peak read and write rates."
   negative_signals: "Never names a success metric at all."
+  pass_lines { level: LEVEL_L4 score: 2 }
+  pass_lines { level: LEVEL_L5 score: 3 }
+  pass_lines { level: LEVEL_L6 score: 3 }
+  pass_lines { level: LEVEL_L7 score: 4 }
 }
 )";
   std::string markers = R"(markers { id: "named_metric" label: "Named a success metric" }
@@ -152,6 +157,156 @@ void expect_rule(std::string_view from, std::string_view to, std::string_view ru
                  int n = 0) {
   const auto text = replaced(valid_text(), from, to);
   expect_only(text, rule, where_is(text, needle, n));
+}
+
+TEST(ScenarioLoader, PassLineCount) {
+  expect_rule("  pass_lines { level: LEVEL_L7 score: 4 }\n", "", "pass-line-count", "rubric {");
+}
+
+TEST(ScenarioLoader, PassLineLevel) {
+  expect_rule("level: LEVEL_L5 score: 3", "level: LEVEL_L6 score: 3", "pass-line-level", "level: LEVEL_L6");
+}
+
+TEST(ScenarioLoader, PassLineScore) {
+  expect_rule("level: LEVEL_L7 score: 4", "level: LEVEL_L7 score: 5", "pass-line-score", "score: 5");
+}
+
+TEST(ScenarioLoader, PassLineOrder) {
+  expect_rule("level: LEVEL_L6 score: 3", "level: LEVEL_L6 score: 2", "pass-line-order", "score: 2", 1);
+}
+
+TEST(ScenarioLoader, BadMoveWithoutPushback) {
+  expect_rule(R"(label: "Named a success metric" })",
+              R"(label: "Named a success metric" }
+markers { id: "framework" label: "Answered with a framework" bad_move: true })",
+              "bad-move-without-pushback", "bad_move");
+}
+
+TEST(ScenarioLoader, BadMoveWithPushbackParses) {
+  tiny t;
+  t.markers += R"(markers { id: "framework" label: "Answered with a framework" bad_move: true }
+)";
+  t.manual_follow_up += R"(follow_ups {
+  id: "push_back"
+  text: "That is a framework. I asked what you would do."
+  purpose: "Pushes back on a framework answer at once."
+  on_move { marker_id: "framework" }
+}
+)";
+  const auto r = parse_scenario(t.text(), tiny_file);
+  ASSERT_TRUE(r.scenario) << dump(r.diagnostics);
+  EXPECT_TRUE(r.scenario->markers(1).bad_move());
+}
+
+TEST(ScenarioLoader, SampleAnswers) {
+  const std::string good = R"(sample_answers { level: 2 excerpt: "We would add a cache." commentary: "No numbers." }
+)";
+  {
+    tiny t;
+    t.triggered_follow_ups += good;
+    const auto r = parse_scenario(t.text(), tiny_file);
+    ASSERT_TRUE(r.scenario) << dump(r.diagnostics);
+    EXPECT_EQ(r.scenario->sample_answers(0).level(), 2u);
+  }
+  const auto with = [&](const std::string& samples) {
+    tiny t;
+    t.triggered_follow_ups += samples;
+    return t.text();
+  };
+  const auto five = with(replaced(good, "level: 2", "level: 5"));
+  expect_only(five, "sample-level", where_is(five, "level: 5"));
+  const auto twice = with(good + good);
+  auto second = where_is(twice, "sample_answers", 1);
+  second.column += static_cast<int>(std::string_view("sample_answers { ").size());
+  expect_only(twice, "duplicate-sample-level", second);
+  expect_only(with(replaced(good, R"(excerpt: "We would add a cache.")", "")), "sample-excerpt-empty",
+              where_is(with(good), "sample_answers"));
+  expect_only(with(replaced(good, R"(commentary: "No numbers.")", "")), "sample-commentary-empty",
+              where_is(with(good), "sample_answers"));
+}
+
+TEST(ScenarioLoader, SampleAnswersAndNotesAreStaffOnly) {
+  tiny t;
+  t.header = replaced(t.header, R"(red_flags: "Draws boxes before asking a single question.")",
+                      R"(red_flags: "Draws boxes before asking a single question."
+  notes: "Candidates stall on the fan-out question.")");
+  t.header = replaced(t.header, R"(context: "Ten million daily users.")",
+                      R"(context: "Ten million daily users. Candidates stall on the fan-out question.")");
+  const auto r = parse_scenario(t.text(), tiny_file);
+  ASSERT_EQ(r.diagnostics.size(), 1u) << dump(r.diagnostics);
+  EXPECT_EQ(r.diagnostics[0].rule, "staff-text-in-candidate-view");
+  EXPECT_NE(r.diagnostics[0].message.find("interviewer.notes[0]"), std::string::npos) << r.diagnostics[0].message;
+}
+
+TEST(ScenarioLoader, FastDecisionStyleCutsInEarly) {
+  // The tiny scenario's follow-ups: 120 s into design, at 600 s.
+  const auto hyperscale = parse_scenario(valid_text(), tiny_file);
+  ASSERT_TRUE(hyperscale.scenario);
+  EXPECT_EQ(hyperscale.scenario->pacing_percent(), 100u);
+  EXPECT_EQ(hyperscale.scenario->follow_ups(1).in_phase().after_seconds(), 120u);
+  EXPECT_EQ(hyperscale.scenario->follow_ups(2).at_time().at_seconds(), 600u);
+
+  const auto fast = parse_scenario(
+      replaced(valid_text(), "COMPANY_STYLE_HYPERSCALE", "COMPANY_STYLE_FAST_DECISION_CONSUMER"), tiny_file);
+  ASSERT_TRUE(fast.scenario) << dump(fast.diagnostics);
+  EXPECT_EQ(fast.scenario->pacing_percent(), 60u);
+  EXPECT_EQ(fast.scenario->follow_ups(1).in_phase().after_seconds(), 72u);
+  EXPECT_EQ(fast.scenario->follow_ups(2).at_time().at_seconds(), 360u);
+  EXPECT_FALSE(fast.scenario->follow_ups(0).has_in_phase()) << "a manual follow-up stays manual";
+
+  // The scenario's own pacing wins over its style's.
+  const auto own = parse_scenario(
+      replaced(replaced(valid_text(), "COMPANY_STYLE_HYPERSCALE", "COMPANY_STYLE_FAST_DECISION_CONSUMER"),
+               "version: 1", "version: 1\npacing_percent: 50"),
+      tiny_file);
+  ASSERT_TRUE(own.scenario) << dump(own.diagnostics);
+  EXPECT_EQ(own.scenario->follow_ups(2).at_time().at_seconds(), 300u);
+}
+
+TEST(ScenarioLoader, PacingPercent) {
+  expect_rule("version: 1", "version: 1\npacing_percent: 10", "pacing-percent", "pacing_percent");
+  expect_rule("version: 1", "version: 1\npacing_percent: 101", "pacing-percent", "pacing_percent");
+}
+
+constexpr const char* loop_text = R"(id: "two-rounds"
+title: "Two rounds"
+company_style: COMPANY_STYLE_HYPERSCALE
+levels: LEVEL_L6
+description: "A short loop."
+rounds { scenario_id: "tiny" focus: "Scoping under pressure." }
+rounds { scenario_id: "tiny" focus: "The same, again." }
+)";
+
+TEST(ScenarioLoops, LoopOverTheLibraryLoads) {
+  const auto r = build_library({{"s/tiny.textproto", valid_text()}}, {{"s/loops/two-rounds.textproto", loop_text}});
+  ASSERT_TRUE(r.diagnostics.empty()) << dump(r.diagnostics);
+  ASSERT_EQ(r.library->loops.size(), 1u);
+  EXPECT_EQ(r.library->find_loop("two-rounds")->rounds_size(), 2);
+  EXPECT_EQ(r.files, 2u);
+}
+
+TEST(ScenarioLoops, LoopNamingAMissingScenarioIsRefused) {
+  const std::string bad = replaced(loop_text, R"(scenario_id: "tiny" focus: "The)", R"(scenario_id: "gone" focus: "The)");
+  const auto r = build_library({{"s/tiny.textproto", valid_text()}}, {{"s/loops/two-rounds.textproto", bad}});
+  ASSERT_EQ(r.diagnostics.size(), 1u) << dump(r.diagnostics);
+  EXPECT_EQ(r.diagnostics[0].rule, "unknown-scenario");
+  EXPECT_EQ(r.diagnostics[0].line, where_is(bad, "scenario_id: \"gone\"").line);
+  EXPECT_TRUE(r.library->loops.empty());
+}
+
+TEST(ScenarioLoops, LoopRules) {
+  const auto rules_of = [](const std::string& text, const std::string& file = "s/loops/two-rounds.textproto") {
+    const auto r = build_library({{"s/tiny.textproto", valid_text()}}, {{file, text}});
+    std::set<std::string> out;
+    for (const auto& d : r.diagnostics) out.insert(d.rule);
+    return out;
+  };
+  EXPECT_EQ(rules_of(loop_text, "s/loops/other.textproto"), std::set<std::string>{"id-file-name"});
+  EXPECT_EQ(rules_of(replaced(loop_text, R"(title: "Two rounds")", "")), std::set<std::string>{"title-empty"});
+  EXPECT_EQ(rules_of(replaced(loop_text, "levels: LEVEL_L6", "")), std::set<std::string>{"levels-empty"});
+  EXPECT_EQ(rules_of(replaced(loop_text, R"(focus: "Scoping under pressure.")", "")),
+            std::set<std::string>{"round-focus-empty"});
+  EXPECT_EQ(rules_of(replaced(loop_text, "rounds {", "roundz {")), std::set<std::string>{"syntax"});
 }
 
 TEST(ScenarioLoader, ValidTextParses) {
@@ -482,10 +637,10 @@ TEST(ScenarioLibrary, SummaryHasNoRubricOrScriptText) {
     EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
 }
 
-std::vector<std::pair<std::string, std::string>> real_library_files() {
+std::vector<std::pair<std::string, std::string>> real_library_files(const char* dir = MOCKLOOP_SOURCE_DIR "/scenarios") {
   namespace fs = std::filesystem;
   std::vector<std::pair<std::string, std::string>> files;
-  for (const auto& entry : fs::directory_iterator(MOCKLOOP_SOURCE_DIR "/scenarios")) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".textproto") continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream text;
@@ -500,12 +655,21 @@ std::vector<std::pair<std::string, std::string>> real_library_files() {
 // offers.
 TEST(ScenarioLibrary, RealLibraryLoads) {
   const auto files = real_library_files();
-  const auto r = build_library(files);
+  const auto loops = real_library_files(MOCKLOOP_SOURCE_DIR "/scenarios/loops");
+  const auto r = build_library(files, loops);
   EXPECT_TRUE(r.diagnostics.empty()) << dump(r.diagnostics);
   ASSERT_TRUE(r.library);
   const auto& all = r.library->scenarios;
-  EXPECT_GE(all.size(), 16u);
+  EXPECT_GE(all.size(), 26u);
   EXPECT_EQ(all.size(), files.size());
+  EXPECT_EQ(r.library->loops.size(), loops.size());
+  // The two loops of docs/scenarios.md: a 4-5 round fast-decision loop and a
+  // 4-6 round hyperscale loop.
+  std::map<v1::CompanyStyle, int> loop_rounds;
+  for (const auto& l : r.library->loops) loop_rounds[l->company_style()] = l->rounds_size();
+  EXPECT_TRUE(loop_rounds[v1::COMPANY_STYLE_FAST_DECISION_CONSUMER] >= 4 &&
+              loop_rounds[v1::COMPANY_STYLE_FAST_DECISION_CONSUMER] <= 5);
+  EXPECT_TRUE(loop_rounds[v1::COMPANY_STYLE_HYPERSCALE] >= 4 && loop_rounds[v1::COMPANY_STYLE_HYPERSCALE] <= 6);
 
   std::map<v1::RoundType, int> round_types;
   std::map<v1::CompanyStyle, int> styles;
@@ -528,7 +692,7 @@ TEST(ScenarioLibrary, RealLibraryLoads) {
   }
   // Library-wide coverage from docs/scenarios.md: every round type at least
   // twice, every company style at least four times.
-  for (int t = v1::ROUND_TYPE_SYSTEM_DESIGN; t <= v1::ROUND_TYPE_METRICS_AND_DATA; ++t)
+  for (int t = v1::ROUND_TYPE_SYSTEM_DESIGN; t <= v1::ROUND_TYPE_TECHNICAL_SCREEN; ++t)
     EXPECT_GE(round_types[static_cast<v1::RoundType>(t)], 2) << v1::RoundType_Name(t);
   for (int c = v1::COMPANY_STYLE_HYPERSCALE; c <= v1::COMPANY_STYLE_ENGINEERING_PLATFORM; ++c)
     EXPECT_GE(styles[static_cast<v1::CompanyStyle>(c)], 4) << v1::CompanyStyle_Name(c);
@@ -575,7 +739,38 @@ TEST(ScenarioLibrary, RealLibraryKeepsTheGuidesConventions) {
       for (const auto& signal : d.negative_signals()) EXPECT_GE(code_points(signal), 20u) << signal;
     }
 
-    EXPECT_TRUE(in(s->markers_size(), 2, 5));
+    EXPECT_TRUE(in(s->markers_size(), 3, 8));
+    int bad_moves = 0;
+    for (const auto& m : s->markers()) bad_moves += m.bad_move();
+    EXPECT_GE(bad_moves, 2) << "bad moves, each pushed back on (the loader checks the pushback)";
+    EXPECT_TRUE(std::any_of(s->follow_ups().begin(), s->follow_ups().end(), [](const auto& f) {
+      return f.has_on_move() && !f.on_move().after_follow_up().empty();
+    })) << "needs a chain two deep";
+
+    for (const auto& d : s->rubric()) {
+      ASSERT_EQ(d.pass_lines_size(), 4) << d.id();
+      EXPECT_GT(d.pass_lines(3).score(), d.pass_lines(0).score()) << d.id() << ": the L7 line is above the L4 line";
+      const auto unobservable = [](const std::string& text) {
+        std::string lower = text;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (const char* w : {"relationship", "morale", "felt", "trust grew", "grew stronger"})
+          if (lower.find(w) != std::string::npos) return true;
+        return false;
+      };
+      for (const auto& a : d.anchors()) EXPECT_FALSE(unobservable(a.description())) << a.description();
+      for (const auto& x : d.positive_signals()) EXPECT_FALSE(unobservable(x)) << x;
+      for (const auto& x : d.negative_signals()) EXPECT_FALSE(unobservable(x)) << x;
+    }
+
+    std::set<uint32_t> sample_levels;
+    for (const auto& a : s->sample_answers()) {
+      sample_levels.insert(a.level());
+      EXPECT_TRUE(in(static_cast<int>(code_points(a.excerpt())), 300, 1600)) << "level " << a.level();
+      EXPECT_GE(code_points(a.commentary()), 120u) << "level " << a.level();
+    }
+    EXPECT_EQ(sample_levels, (std::set<uint32_t>{2, 4}));
+    EXPECT_TRUE(in(s->interviewer().notes_size(), 2, 4));
+    if (s->round_type() == v1::ROUND_TYPE_TECHNICAL_SCREEN) EXPECT_FALSE(s->candidate().code().empty());
     bool gated_at_time = false;
     for (const auto& f : s->follow_ups()) {
       EXPECT_FALSE(f.purpose().empty()) << f.id();

@@ -1,6 +1,8 @@
 // Agreement statistics against worked examples, and the reveal's aggregation.
 #include "mockloop/core/scoring.h"
 
+#include <array>
+
 #include <gtest/gtest.h>
 
 namespace mockloop {
@@ -127,6 +129,119 @@ TEST(Aggregate, ASingleRaterHasNoAgreementStatistic) {
   EXPECT_FALSE(agg.has_krippendorff_alpha_ordinal());
   EXPECT_DOUBLE_EQ(agg.percent_exact_agreement(), 0.0);
   EXPECT_EQ(agg.dimensions(0).ratings(), 1u);
+}
+
+// ------------------------------------------------------------ level rule
+
+// Four dimensions with lines (L4, L5, L6, L7): scoping 2 3 3 4, depth
+// 2 3 4 4, risk 1 2 3 3, ownership 2 2 3 4.
+std::vector<v1::RubricDimension> leveled_rubric() {
+  std::vector<v1::RubricDimension> out;
+  const auto dim = [&](const char* id, const char* name, std::array<uint32_t, 4> lines) {
+    auto& d = out.emplace_back();
+    d.set_id(id);
+    d.set_name(name);
+    for (int i = 0; i < 4; ++i) {
+      auto* l = d.add_pass_lines();
+      l->set_level(static_cast<v1::Level>(v1::LEVEL_L4 + i));
+      l->set_score(lines[i]);
+    }
+  };
+  dim("scoping", "Scoping", {2, 3, 3, 4});
+  dim("depth", "Depth", {2, 3, 4, 4});
+  dim("risk", "Risk", {1, 2, 3, 3});
+  dim("ownership", "Ownership", {2, 2, 3, 4});
+  return out;
+}
+
+v1::Scorecard rated(std::array<uint32_t, 4> ratings) {
+  v1::Scorecard c;
+  const char* ids[] = {"scoping", "depth", "risk", "ownership"};
+  for (int i = 0; i < 4; ++i) {
+    auto* s = c.add_scores();
+    s->set_dimension_id(ids[i]);
+    s->set_rating(ratings[i]);
+  }
+  return c;
+}
+
+v1::Recommendation rule(std::array<uint32_t, 4> ratings, v1::Level level) {
+  return card_verdict(leveled_rubric(), rated(ratings), level).recommendation();
+}
+
+TEST(LevelVerdict, PassLinesPerLevel) {
+  const auto r = leveled_rubric();
+  EXPECT_EQ(pass_line(r[1], v1::LEVEL_L4), 2u);
+  EXPECT_EQ(pass_line(r[1], v1::LEVEL_L6), 4u);
+  EXPECT_EQ(pass_line(r[1], v1::LEVEL_UNSPECIFIED), 0u);
+}
+
+TEST(LevelVerdict, TheSameScoresReadDifferentlyAtEachLevel) {
+  // 3 3 3 3: every line at L5 is met, and risk and ownership exceed theirs
+  // (3 >= 2 + 1): half exceed, none under -> strong yes.
+  EXPECT_EQ(rule({3, 3, 3, 3}, v1::LEVEL_L5), v1::RECOMMENDATION_STRONG_YES);
+  // At L6 depth (line 4) is one short: no.
+  EXPECT_EQ(rule({3, 3, 3, 3}, v1::LEVEL_L6), v1::RECOMMENDATION_NO);
+  // At L7 scoping and ownership (4) and depth (4) are one short: three of
+  // four under -> more than half -> strong no.
+  EXPECT_EQ(rule({3, 3, 3, 3}, v1::LEVEL_L7), v1::RECOMMENDATION_STRONG_NO);
+  // At L4 all four exceed.
+  EXPECT_EQ(rule({3, 3, 3, 3}, v1::LEVEL_L4), v1::RECOMMENDATION_STRONG_YES);
+}
+
+TEST(LevelVerdict, MeetingEveryLineWithFewAboveIsYes) {
+  // L6 lines 3 4 3 3: 3 4 3 3 meets all, exceeds only depth (4 = min(4, 5)).
+  const auto v = card_verdict(leveled_rubric(), rated({3, 4, 3, 3}), v1::LEVEL_L6);
+  EXPECT_EQ(v.recommendation(), v1::RECOMMENDATION_YES);
+  EXPECT_EQ(v.reason(), "every observed dimension meets the L6 line");
+  ASSERT_EQ(v.dimensions_size(), 4);
+  EXPECT_EQ(v.dimensions(0).standing(), v1::STANDING_MEETS);
+  EXPECT_EQ(v.dimensions(1).standing(), v1::STANDING_EXCEEDS);
+  EXPECT_EQ(v.dimensions(1).pass_line(), 4u);
+  EXPECT_EQ(v.level(), v1::LEVEL_L6);
+}
+
+TEST(LevelVerdict, TwoShortOfALineIsStrongNoWhateverElse) {
+  // Depth 2 against the L6 line of 4; the rest exceed.
+  const auto v = card_verdict(leveled_rubric(), rated({4, 2, 4, 4}), v1::LEVEL_L6);
+  EXPECT_EQ(v.recommendation(), v1::RECOMMENDATION_STRONG_NO);
+  EXPECT_EQ(v.dimensions(1).standing(), v1::STANDING_FAR_BELOW);
+  EXPECT_EQ(v.reason(), "Depth is 2 against the L6 line of 4");
+}
+
+TEST(LevelVerdict, OneShortIsNoAndNamesIt) {
+  const auto v = card_verdict(leveled_rubric(), rated({2, 4, 4, 4}), v1::LEVEL_L6);
+  EXPECT_EQ(v.recommendation(), v1::RECOMMENDATION_NO);
+  EXPECT_EQ(v.reason(), "Scoping is under the L6 line");
+}
+
+TEST(LevelVerdict, NotObservedIsLeftOutUntilHalfIsMissing) {
+  // Two of four observed: still judged (half), both meet at L5 -> yes or
+  // better; risk 0 and ownership 0 are not observed.
+  const auto two = card_verdict(leveled_rubric(), rated({3, 3, 0, 0}), v1::LEVEL_L5);
+  EXPECT_EQ(two.recommendation(), v1::RECOMMENDATION_YES);
+  EXPECT_EQ(two.dimensions(2).standing(), v1::STANDING_UNSPECIFIED);
+  // One of four: too little to say.
+  const auto one = card_verdict(leveled_rubric(), rated({3, 0, 0, 0}), v1::LEVEL_L5);
+  EXPECT_EQ(one.recommendation(), v1::RECOMMENDATION_UNSPECIFIED);
+  EXPECT_EQ(one.reason(), "only 1 of 4 dimensions observed: too little to read against the L5 bar");
+}
+
+TEST(LevelVerdict, TheAggregationReadsTheMeans) {
+  // Depth rated 4 and 3 by two raters: mean 3.5 against the L6 line of 4 is
+  // under it (not far: 3.5 > 4 - 1.5).
+  const auto agg = aggregate(leveled_rubric(), {rated({3, 4, 3, 3}), rated({3, 3, 3, 3})}, v1::LEVEL_L6);
+  ASSERT_TRUE(agg.has_at_level());
+  EXPECT_EQ(agg.at_level().recommendation(), v1::RECOMMENDATION_NO);
+  EXPECT_DOUBLE_EQ(agg.at_level().dimensions(1).score(), 3.5);
+  EXPECT_EQ(agg.at_level().dimensions(1).standing(), v1::STANDING_BELOW);
+  EXPECT_EQ(agg.at_level().reason(), "Depth is under the L6 line");
+  // A mean 1.5 under the line is far below: 2 and 3 against 4 is 2.5, 1.5 under.
+  const auto far = aggregate(leveled_rubric(), {rated({3, 2, 3, 3}), rated({3, 3, 3, 3})}, v1::LEVEL_L6);
+  EXPECT_EQ(far.at_level().dimensions(1).standing(), v1::STANDING_FAR_BELOW);
+  EXPECT_EQ(far.at_level().reason(), "Depth is 2.5 against the L6 line of 4");
+  // Without a level, nothing is read.
+  EXPECT_FALSE(aggregate(leveled_rubric(), {rated({3, 3, 3, 3})}).has_at_level());
 }
 
 }  // namespace

@@ -93,7 +93,10 @@ struct room_history {
 
 class room {
  public:
-  room(std::string id, std::shared_ptr<const v1::Scenario> scenario, room_settings settings, int64_t now_ms);
+  // target_level: what the candidate is practising for; unspecified takes
+  // the scenario's lowest listed level. Logged, so a rebuild keeps it.
+  room(std::string id, std::shared_ptr<const v1::Scenario> scenario, room_settings settings, int64_t now_ms,
+       v1::Level target_level = v1::LEVEL_UNSPECIFIED);
 
   // The room as its log left it: each event applied in order, with the
   // same effect on the state it had when it was logged. Null if the
@@ -107,6 +110,7 @@ class room {
 
   const std::string& id() const { return id_; }
   const v1::Scenario& scenario() const { return *scenario_; }
+  v1::Level target_level() const { return target_level_; }
   const room_settings& settings() const { return settings_; }
   v1::RoomStage stage() const { return stage_; }
 
@@ -241,6 +245,7 @@ class room {
   std::string id_;
   // A scenario reload never changes it; only the coach's next_round() does.
   std::shared_ptr<const v1::Scenario> scenario_;
+  v1::Level target_level_ = v1::LEVEL_UNSPECIFIED;
   room_settings settings_;
 
   std::vector<participant> participants_;

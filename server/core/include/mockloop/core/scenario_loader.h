@@ -45,19 +45,37 @@ parsed_scenario parse_scenario(std::string_view text, std::string_view file_name
 struct scenario_library {
   std::vector<std::shared_ptr<const v1::Scenario>> scenarios;  // sorted by id
 
+  std::vector<std::shared_ptr<const v1::LoopTemplate>> loops;  // sorted by id; every round's scenario is here
+
   // The scenario with this id, or null.
   std::shared_ptr<const v1::Scenario> find(std::string_view id) const;
+  std::shared_ptr<const v1::LoopTemplate> find_loop(std::string_view id) const;
 };
 
 struct library_result {
   std::shared_ptr<const scenario_library> library;  // always set; holds the files that passed
   std::vector<scenario_diagnostic> diagnostics;
-  size_t files = 0;  // files looked at, good or bad
+  size_t files = 0;  // files looked at, good or bad (loops included)
 };
 
 // Parses every (file name, text) pair and keeps the good ones. When two files
 // share an id the later one in `files` is refused ("duplicate-scenario-id").
-library_result build_library(const std::vector<std::pair<std::string, std::string>>& files);
+// Loops (scenarios/loops/) are checked after the scenarios: a loop naming a
+// scenario that is missing or refused is refused too ("unknown-scenario").
+library_result build_library(const std::vector<std::pair<std::string, std::string>>& files,
+                             const std::vector<std::pair<std::string, std::string>>& loop_files = {});
+
+// Fast-decision loops cut in early: their scripted follow-ups come at 60%
+// of the authored time unless the scenario sets pacing_percent itself.
+inline constexpr uint32_t fast_decision_pacing_percent = 60;
+inline constexpr uint32_t min_pacing_percent = 25;  // below, follow-ups pile up in the first minutes
+
+// The scenario's pacing: its own pacing_percent, else its company style's.
+uint32_t pacing_percent(const v1::Scenario& s);
+// Scales every timed follow-up to the pacing and records the percentage
+// applied in pacing_percent. The loader calls it on every good scenario, so
+// a room, its clients and its debrief all see the times the script uses.
+void apply_pacing(v1::Scenario& s);
 
 // What a lobby may list: duration is the sum of the phases; no rubric, brief
 // or script text.

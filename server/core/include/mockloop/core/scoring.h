@@ -41,6 +41,32 @@ std::optional<double> percent_exact_agreement(const reliability_data& data);
 // of widest disagreement: those with the largest spread, when it is at
 // least 2 (a 2 against a 4 is a different verdict, a 3 against a 4 is not),
 // widest first.
-v1::Aggregation aggregate(const std::vector<v1::RubricDimension>& rubric, const std::vector<v1::Scorecard>& cards);
+// With a target level, the aggregation's at_level reads each dimension's
+// mean against its pass line (level_verdict).
+v1::Aggregation aggregate(const std::vector<v1::RubricDimension>& rubric, const std::vector<v1::Scorecard>& cards,
+                          v1::Level level = v1::LEVEL_UNSPECIFIED);
+
+// The level rule (docs/scoring.md, "Level calibration"). scores[i] is the
+// score on rubric[i] (a rating, or a mean of ratings), nothing where it was
+// not observed. Against each dimension's pass line b at the level, a score
+// s stands far below (s <= b - 1.5, two steps for a rating), below (s < b),
+// exceeds (s >= min(4, b + 1)) or meets. Then, over the observed dimensions:
+//   fewer than half of the rubric observed      -> no recommendation
+//   any far below, or more than half below      -> strong no
+//   any below                                   -> no
+//   none below and at least half exceed         -> strong yes
+//   otherwise                                   -> yes
+// Rubric: std::vector<v1::RubricDimension> or the scenario's repeated field
+// (instantiated for both, so a draft save copies no rubric).
+template <class Rubric>
+v1::LevelVerdict level_verdict(const Rubric& rubric, const std::vector<std::optional<double>>& scores,
+                               v1::Level level);
+
+// The rule on one scorecard's ratings (0, "not observed", left out).
+template <class Rubric>
+v1::LevelVerdict card_verdict(const Rubric& rubric, const v1::Scorecard& card, v1::Level level);
+
+// The pass line of a dimension at a level; 0 when it has none.
+uint32_t pass_line(const v1::RubricDimension& d, v1::Level level);
 
 }  // namespace mockloop
