@@ -85,9 +85,8 @@ room::room(std::string id, std::shared_ptr<const v1::Scenario> scenario, room_se
            v1::Level target_level)
     : id_(std::move(id)), scenario_(std::move(scenario)), settings_(settings) {
   log(now_ms, "").set_stage_entered(v1::ROOM_STAGE_LOBBY);
-  target_level_ = target_level != v1::LEVEL_UNSPECIFIED && v1::Level_IsValid(target_level)
-                      ? target_level
-                      : default_level(*scenario_);
+  target_level_ = target_level != v1::LEVEL_UNSPECIFIED && v1::Level_IsValid(target_level) ? target_level
+                                                                                           : default_level(*scenario_);
   log(now_ms, "").set_target_level(target_level_);
 }
 
@@ -544,7 +543,8 @@ room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard&
   card.set_rater_name(p.name);
   card.set_rater_role(p.role);
   card.set_updated_ms(now);
-  *card.mutable_at_level() = card_verdict(scenario_->rubric(), card, target_level_);  // the server's reading, never the client's
+  *card.mutable_at_level() =
+      card_verdict(scenario_->rubric(), card, target_level_);  // the server's reading, never the client's
   if (!req.submit()) {
     card.set_submitted(false);
     card.set_submitted_ms(0);

@@ -414,7 +414,8 @@ class checker {
       const auto at = root_.nested("sample_answers", i);
       const std::string what = "sample answer " + std::to_string(i + 1);
       if (a.level() < 1 || a.level() > 4)
-        report(at.at("level"), "sample-level", what + " has level " + std::to_string(a.level()) + "; it must be 1 to 4");
+        report(at.at("level"), "sample-level",
+               what + " has level " + std::to_string(a.level()) + "; it must be 1 to 4");
       else if (!levels.insert(a.level()).second)
         report(at.at("level"), "duplicate-sample-level",
                what + ": there is already a sample at level " + std::to_string(a.level()));
@@ -663,7 +664,8 @@ library_result build_library(const std::vector<std::pair<std::string, std::strin
   r.files += loop_files.size();
   for (const auto& [file_name, text] : loop_files)
     if (auto loop = parse_loop(text, file_name, *library, r.diagnostics)) library->loops.push_back(std::move(loop));
-  std::sort(library->loops.begin(), library->loops.end(), [](const auto& a, const auto& b) { return a->id() < b->id(); });
+  std::sort(library->loops.begin(), library->loops.end(),
+            [](const auto& a, const auto& b) { return a->id() < b->id(); });
   r.library = std::move(library);
   return r;
 }

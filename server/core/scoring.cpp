@@ -190,8 +190,8 @@ v1::LevelVerdict level_verdict(const Rubric& rubric, const std::vector<std::opti
     if (*s <= bar - 1.5) {
       x->set_standing(v1::STANDING_FAR_BELOW);
       far.push_back(d.name());
-      if (far_detail.empty()) far_detail = d.name() + " is " + score_text(*s) + " against the " + at + " line of " +
-                                           std::to_string(bar);
+      if (far_detail.empty())
+        far_detail = d.name() + " is " + score_text(*s) + " against the " + at + " line of " + std::to_string(bar);
     } else if (*s < bar) {
       x->set_standing(v1::STANDING_BELOW);
       below.push_back(d.name());

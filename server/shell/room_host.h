@@ -27,8 +27,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
  public:
   room_host(boost::asio::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
             std::shared_ptr<const v1::Scenario> scenario, room_settings settings, std::shared_ptr<store> db,
-            std::shared_ptr<store_writer> writer, v1::SessionType type,
-            v1::Level target_level = v1::LEVEL_UNSPECIFIED);
+            std::shared_ptr<store_writer> writer, v1::SessionType type, v1::Level target_level = v1::LEVEL_UNSPECIFIED);
 
   // A room rebuilt from the store after a restart (docs/rooms.md, "Restart
   // recovery"); start_recovered() then puts it back on its clock.

@@ -309,7 +309,8 @@ void websocket_session::route(v1::ClientMessage m) {
       if (role != v1::ROLE_INTERVIEWER && role != v1::ROLE_COACH)
         return deliver(make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "a room is created by its interviewer or coach", "creatorRole"));
       if (!v1::Level_IsValid(req.target_level()))
-        return deliver(make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "target level must be L4 to L7", "targetLevel"));
+        return deliver(
+            make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "target level must be L4 to L7", "targetLevel"));
       auto created = hub_->rooms->create(
           std::move(scenario), role == v1::ROLE_COACH ? v1::SESSION_TYPE_GROUP_COACHING : v1::SESSION_TYPE_PRIVATE,
           user_id(), req.target_level());

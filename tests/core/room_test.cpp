@@ -437,8 +437,8 @@ TEST_F(Room, EventLogRecordsEverythingWithTimes) {
   }
   using K = v1::RoomEvent;
   const std::vector<v1::RoomEvent::KindCase> want = {
-      K::kStageEntered, K::kTargetLevel,  K::kJoined, K::kJoined,       K::kJoined, K::kStageEntered,
-      K::kStageEntered, K::kPhaseStarted, K::kPaused, K::kPaused,       K::kFollowUpAsked, K::kLeft};
+      K::kStageEntered, K::kTargetLevel,  K::kJoined, K::kJoined, K::kJoined,        K::kStageEntered,
+      K::kStageEntered, K::kPhaseStarted, K::kPaused, K::kPaused, K::kFollowUpAsked, K::kLeft};
   EXPECT_EQ(kinds, want);
   EXPECT_EQ(room_.events().back().at_ms(), t0 + 130 * s);
   EXPECT_EQ(room_.events()[9].participant_id(), "iv");

@@ -256,8 +256,8 @@ TEST(ScenarioLoader, FastDecisionStyleCutsInEarly) {
 
   // The scenario's own pacing wins over its style's.
   const auto own = parse_scenario(
-      replaced(replaced(valid_text(), "COMPANY_STYLE_HYPERSCALE", "COMPANY_STYLE_FAST_DECISION_CONSUMER"),
-               "version: 1", "version: 1\npacing_percent: 50"),
+      replaced(replaced(valid_text(), "COMPANY_STYLE_HYPERSCALE", "COMPANY_STYLE_FAST_DECISION_CONSUMER"), "version: 1",
+               "version: 1\npacing_percent: 50"),
       tiny_file);
   ASSERT_TRUE(own.scenario) << dump(own.diagnostics);
   EXPECT_EQ(own.scenario->follow_ups(2).at_time().at_seconds(), 300u);
@@ -286,7 +286,8 @@ TEST(ScenarioLoops, LoopOverTheLibraryLoads) {
 }
 
 TEST(ScenarioLoops, LoopNamingAMissingScenarioIsRefused) {
-  const std::string bad = replaced(loop_text, R"(scenario_id: "tiny" focus: "The)", R"(scenario_id: "gone" focus: "The)");
+  const std::string bad =
+      replaced(loop_text, R"(scenario_id: "tiny" focus: "The)", R"(scenario_id: "gone" focus: "The)");
   const auto r = build_library({{"s/tiny.textproto", valid_text()}}, {{"s/loops/two-rounds.textproto", bad}});
   ASSERT_EQ(r.diagnostics.size(), 1u) << dump(r.diagnostics);
   EXPECT_EQ(r.diagnostics[0].rule, "unknown-scenario");
@@ -637,7 +638,8 @@ TEST(ScenarioLibrary, SummaryHasNoRubricOrScriptText) {
     EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
 }
 
-std::vector<std::pair<std::string, std::string>> real_library_files(const char* dir = MOCKLOOP_SOURCE_DIR "/scenarios") {
+std::vector<std::pair<std::string, std::string>> real_library_files(const char* dir = MOCKLOOP_SOURCE_DIR
+                                                                    "/scenarios") {
   namespace fs = std::filesystem;
   std::vector<std::pair<std::string, std::string>> files;
   for (const auto& entry : fs::directory_iterator(dir)) {

@@ -59,8 +59,7 @@ v1::Aggregation aggregate(const std::vector<v1::RubricDimension>& rubric, const 
 // Rubric: std::vector<v1::RubricDimension> or the scenario's repeated field
 // (instantiated for both, so a draft save copies no rubric).
 template <class Rubric>
-v1::LevelVerdict level_verdict(const Rubric& rubric, const std::vector<std::optional<double>>& scores,
-                               v1::Level level);
+v1::LevelVerdict level_verdict(const Rubric& rubric, const std::vector<std::optional<double>>& scores, v1::Level level);
 
 // The rule on one scorecard's ratings (0, "not observed", left out).
 template <class Rubric>
