@@ -198,6 +198,21 @@ TEST(ScenarioLoader, BadMoveWithPushbackParses) {
   EXPECT_TRUE(r.scenario->markers(1).bad_move());
 }
 
+TEST(ScenarioLoader, SameMarkerChain) {
+  // metric_deeper is asked when named_metric is ticked; a second step on the
+  // same tick would come at the same moment.
+  tiny t;
+  t.triggered_follow_ups = replaced(t.triggered_follow_ups, "tags: \"feeds\"", R"(follow_ups {
+  id: "again"
+  text: "And a second time, why that number?"
+  purpose: "Would arrive with metric_deeper."
+  on_move { marker_id: "named_metric" after_follow_up: "metric_deeper" }
+}
+tags: "feeds")");
+  const auto text = t.text();
+  expect_only(text, "same-marker-chain", where_is(text, "marker_id: \"named_metric\" after_follow_up: \"metric_deeper"));
+}
+
 TEST(ScenarioLoader, SampleAnswers) {
   const std::string good = R"(sample_answers { level: 2 excerpt: "We would add a cache." commentary: "No numbers." }
 )";
@@ -658,7 +673,8 @@ std::vector<std::pair<std::string, std::string>> real_library_files(const char* 
 TEST(ScenarioLibrary, RealLibraryLoads) {
   const auto files = real_library_files();
   const auto loops = real_library_files(MOCKLOOP_SOURCE_DIR "/scenarios/loops");
-  const auto r = build_library(files, loops);
+  const auto examples = real_library_files(MOCKLOOP_SOURCE_DIR "/scenarios/calibration");
+  const auto r = build_library(files, loops, examples);
   EXPECT_TRUE(r.diagnostics.empty()) << dump(r.diagnostics);
   ASSERT_TRUE(r.library);
   const auto& all = r.library->scenarios;
@@ -698,6 +714,38 @@ TEST(ScenarioLibrary, RealLibraryLoads) {
     EXPECT_GE(round_types[static_cast<v1::RoundType>(t)], 2) << v1::RoundType_Name(t);
   for (int c = v1::COMPANY_STYLE_HYPERSCALE; c <= v1::COMPANY_STYLE_ENGINEERING_PLATFORM; ++c)
     EXPECT_GE(styles[static_cast<v1::CompanyStyle>(c)], 4) << v1::CompanyStyle_Name(c);
+}
+
+// The calibration packet is there to practise a split: its raters and its
+// example panel disagree before they decide, and every record reads as the
+// rooms would have written it.
+TEST(ScenarioLibrary, ExamplePacketsSplitAndReadLikeRealRecords) {
+  const auto r = build_library(real_library_files(), {},
+                               real_library_files(MOCKLOOP_SOURCE_DIR "/scenarios/calibration"));
+  ASSERT_TRUE(r.diagnostics.empty()) << dump(r.diagnostics);
+  ASSERT_GE(r.library->examples.size(), 1u);
+  for (const auto& e : r.library->examples) {
+    SCOPED_TRACE(e->id());
+    std::set<v1::Recommendation> card_calls, independent;
+    for (const auto& rec : e->records()) {
+      EXPECT_EQ(rec.target_level(), e->target_level());
+      EXPECT_FALSE(rec.rubric().empty()) << "the loader gives each record its scenario's rubric";
+      EXPECT_TRUE(rec.aggregation().has_at_level());
+      for (const auto& c : rec.scorecards()) {
+        card_calls.insert(c.recommendation());
+        EXPECT_EQ(c.scores_size(), rec.rubric_size()) << c.rater_name() << " scores every dimension";
+        EXPECT_NE(c.at_level().recommendation(), v1::RECOMMENDATION_UNSPECIFIED);
+      }
+    }
+    const auto yes = [](v1::Recommendation x) { return x >= v1::RECOMMENDATION_YES; };
+    EXPECT_TRUE(std::any_of(card_calls.begin(), card_calls.end(), yes)) << "some rater says yes";
+    EXPECT_FALSE(std::all_of(card_calls.begin(), card_calls.end(), yes)) << "and some says no";
+    for (const auto& v : e->example_decision().votes()) independent.insert(v.independent());
+    EXPECT_TRUE(std::any_of(independent.begin(), independent.end(), yes));
+    EXPECT_FALSE(std::all_of(independent.begin(), independent.end(), yes)) << "the example panel splits first";
+    EXPECT_NE(e->example_decision().decision(), v1::RECOMMENDATION_UNSPECIFIED);
+    EXPECT_FALSE(e->commentary().empty());
+  }
 }
 
 size_t code_points(std::string_view s) {
