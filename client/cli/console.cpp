@@ -40,6 +40,13 @@ std::string error_text(const v1::Error& e) {
 std::string role_label(int r) { return enum_label(v1::Role_descriptor(), r); }
 std::string stage_label(int s) { return enum_label(v1::RoomStage_descriptor(), s); }
 std::string rec_label(int r) { return r == 0 ? "no recommendation" : enum_label(v1::Recommendation_descriptor(), r); }
+
+// "L6", as levels are written.
+std::string level_text(int l) {
+  auto out = enum_label(v1::Level_descriptor(), l);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
 std::string round_label(int r) { return enum_label(v1::RoundType_descriptor(), r); }
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
@@ -147,9 +154,9 @@ const std::vector<console::command>& console::commands() {
        &console::cmd_rate},
       {{"scenarios"}, "scenarios", "list the server's scenarios (GET /api/scenarios)", &console::cmd_scenarios},
       {{"create"},
-       "create <scenario> [coach]",
-       "create a room as its interviewer (or coach); sets $room_id and $candidate_code, $interviewer_code, "
-       "$observer_code, $coach_code",
+       "create <scenario> [coach] [L4-L7]",
+       "create a room as its interviewer (or coach), scored at a target level (default: the scenario's lowest); "
+       "sets $room_id and $candidate_code, $interviewer_code, $observer_code, $coach_code",
        &console::cmd_create},
       {{"join"}, "join <code>", "join a room with a code", &console::cmd_join},
       {{"leave"}, "leave", "leave the room", &console::cmd_leave},
@@ -185,8 +192,9 @@ const std::vector<console::command>& console::commands() {
        &console::cmd_hotseat},
       {{"next"}, "next [scenario]", "coach: start the next round (same scenario if none)", &console::cmd_next},
       {{"committee"},
-       "committee create <debrief>:<code> ... | committee join <code> | committee reveal",
-       "committee practice: open one on a packet of debriefs (sets $member_code, $chair_code), join, reveal",
+       "committee create <debrief>:<code> ... | committee example <packet> | committee join <code> | committee reveal",
+       "committee practice: open one on a packet of debriefs or on an example packet (`scenarios` lists them; "
+       "sets $member_code, $chair_code), join, reveal",
        &console::cmd_committee},
       {{"vote"},
        "vote <strong-no|no|yes|strong-yes> <rationale>",
@@ -798,7 +806,9 @@ void console::show_scorecards(const pb::RepeatedPtrField<v1::Scorecard>& cards, 
     for (const auto& s : c.scores())
       say("  " + name_of(s.dimension_id()) + ": " + (s.rating() == 0 ? "not observed" : std::to_string(s.rating())) +
           (s.evidence().empty() ? "" : " - " + s.evidence()));
+    if (c.has_at_level()) say("  " + level_reading(c.at_level()));
   }
+  if (agg.has_at_level()) say("panel " + level_reading(agg.at_level()));
   // Agreement needs two raters at least.
   if (agg.dimensions_size() == 0 || cards.size() < 2) return;
   std::string line = "agreement: " + percent(agg.percent_exact_agreement()) + " exact";
@@ -816,6 +826,14 @@ void console::show_scorecards(const pb::RepeatedPtrField<v1::Scorecard>& cards, 
   }
 }
 
+// "at L6 the level rule reads no: Scoping is under the L6 line"
+std::string console::level_reading(const v1::LevelVerdict& v) {
+  const auto level = level_text(v.level());
+  return "at " + level + " the level rule reads " +
+         (v.recommendation() ? rec_label(v.recommendation()) : std::string("nothing")) +
+         (v.reason().empty() ? "" : ": " + v.reason());
+}
+
 void console::on_debrief(const v1::CandidateDebrief& d) {
   debrief_ = d;
   vars_["debrief_id"] = d.debrief_id();
@@ -829,10 +847,25 @@ void console::show_candidate_briefing(const v1::CandidateBriefing& b) {
   say("briefing: " + quoted(b.title()) + " (" + round_label(b.round_type()) + ")");
   say("prompt: " + b.brief().prompt());
   for (const auto& c : b.brief().context()) say("context: " + c);
+  show_code(b.brief());
   int i = 0;
   for (const auto& p : b.phases())
     say("agenda: " + std::to_string(++i) + ". " + p.name() + " (" + clock_text(int64_t{p.duration_seconds()} * 1000) +
         ")" + (p.candidate_guidance().empty() ? "" : " - " + p.candidate_guidance()));
+}
+
+// A technical screen's excerpt, numbered so that "line 12" means one thing.
+void console::show_code(const v1::CandidateBrief& brief) {
+  if (brief.code().empty()) return;
+  say("code" + (brief.code_language().empty() ? std::string() : " (" + brief.code_language() + ")") + ":");
+  std::string_view rest = brief.code();
+  for (int n = 1; !rest.empty(); ++n) {
+    const auto nl = rest.find('\n');
+    const auto line = rest.substr(0, nl);
+    say((n < 10 ? " " : "") + std::to_string(n) + " | " + std::string(line));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
 }
 
 void console::show_staff_briefing(const v1::StaffBriefing& b) {
@@ -841,7 +874,11 @@ void console::show_staff_briefing(const v1::StaffBriefing& b) {
       std::to_string(sc.rubric_size()) + " rubric dimensions, " + std::to_string(sc.follow_ups_size()) +
       " follow-ups, " + std::to_string(sc.markers_size()) + " markers (see `rubric`, `script`)");
   say("prompt: " + sc.candidate().prompt());
+  show_code(sc.candidate());
   if (!sc.interviewer().briefing().empty()) say("how to run it: " + sc.interviewer().briefing());
+  for (const auto& n : sc.interviewer().notes()) say("note for running it: " + n);
+  if (sc.pacing_percent() != 0 && sc.pacing_percent() != 100)
+    say("pacing: scripted follow-ups come at " + std::to_string(sc.pacing_percent()) + "% of the written time");
   int i = 0;
   for (const auto& p : sc.phases())
     say("agenda: " + std::to_string(++i) + ". " + p.id() + " " + quoted(p.name()) + " (" +
@@ -884,6 +921,14 @@ void console::on_committee(const v1::CommitteeState& s) {
     say("decision: " + rec_label(s.decision().decision()) + " - " + s.decision().reasons() +
         (s.record_id().empty() ? "" : " (record " + s.record_id() + ")"));
     if (!s.record_id().empty()) vars_["record_id"] = s.record_id();
+    if (s.has_example_decision()) {
+      const auto& ex = s.example_decision();
+      say("example panel decided: " + rec_label(ex.decision()) + " - " + ex.reasons());
+      for (const auto& v : ex.votes())
+        say("  " + quoted(v.member()) + ": " + rec_label(v.independent()) + " first, " + rec_label(v.final()) +
+            " at the end");
+      if (!s.example_commentary().empty()) say("example commentary: " + s.example_commentary());
+    }
   }
   committee_ = s;
 }
@@ -1293,13 +1338,18 @@ outcome console::cmd_scenarios(const args&) {
 }
 
 outcome console::cmd_create(const args& a) {
-  if (a.size() < 2 || a.size() > 3) return fail("usage: create <scenario> [coach]");
+  if (a.size() < 2 || a.size() > 4) return fail("usage: create <scenario> [coach|interviewer] [L4-L7]");
   v1::ClientMessage m;
   m.mutable_create_room()->set_scenario_id(a[1].text);
-  if (a.size() == 3) {
-    auto role = parse<v1::Role>(v1::Role_descriptor(), a[2].text);
+  for (size_t i = 2; i < a.size(); ++i) {
+    // Either order: "create x coach L6", "create x L6".
+    if (auto level = parse<v1::Level>(v1::Level_descriptor(), a[i].text)) {
+      m.mutable_create_room()->set_target_level(*level);
+      continue;
+    }
+    auto role = parse<v1::Role>(v1::Role_descriptor(), a[i].text);
     if (!role || (*role != v1::ROLE_COACH && *role != v1::ROLE_INTERVIEWER))
-      return fail("a room's creator is its interviewer or coach, not '" + a[2].text + "'");
+      return fail("'" + a[i].text + "' is neither the creator's role (interviewer or coach) nor a level (L4-L7)");
     m.mutable_create_room()->set_creator_role(*role);
   }
   return simple(std::move(m));
@@ -1470,11 +1520,17 @@ outcome console::cmd_committee(const args& a) {
     m.mutable_join_committee()->set_code(a[2].text);
     return simple(std::move(m));
   }
+  if (sub == "example" && a.size() == 3) {
+    m.mutable_create_committee()->set_example_packet(a[2].text);
+    return simple(std::move(m));
+  }
   if (sub == "reveal" && a.size() == 2) {
     m.mutable_committee_action()->set_action(v1::CommitteeAction::ACTION_REVEAL);
     return simple(std::move(m));
   }
-  return fail("usage: committee create <debrief>:<code> ... | committee join <code> | committee reveal");
+  return fail(
+      "usage: committee create <debrief>:<code> ... | committee example <packet> | committee join <code> | "
+      "committee reveal");
 }
 
 outcome console::cmd_vote(const args& a) {
@@ -1505,7 +1561,13 @@ outcome console::cmd_rubric(const args&) {
     say("dimension " + d.id() + ": " + d.name() + " (" + enum_label(v1::ScoringLayer_descriptor(), d.layer()) + ")");
     if (!d.description().empty()) say("  " + d.description());
     for (const auto& an : d.anchors()) say("  " + std::to_string(an.level()) + ": " + an.description());
+    std::string lines;
+    for (const auto& l : d.pass_lines())
+      lines += (lines.empty() ? "" : ", ") + level_text(l.level()) + " " + std::to_string(l.score());
+    if (!lines.empty()) say("  pass lines: " + lines + " (this room: " + level_text(target_level()) + ")");
   }
+  for (const auto& sa : staff_briefing_->scenario().sample_answers())
+    say("sample answer scoring about " + std::to_string(sa.level()) + ": " + sa.excerpt() + "\n  why: " + sa.commentary());
   return ok();
 }
 
@@ -1531,7 +1593,8 @@ outcome console::cmd_script(const args&) {
     say("followup " + f.id() + (asked.count(f.id()) ? " (asked)" : "") + " [" + when + "]: " + f.text());
   }
   for (const auto& mk : sc.markers())
-    say("marker " + mk.id() + (ticked.count(mk.id()) ? " (ticked)" : "") + ": " + mk.label());
+    say(std::string(mk.bad_move() ? "bad move " : "marker ") + mk.id() + (ticked.count(mk.id()) ? " (ticked)" : "") +
+        ": " + mk.label());
   return ok();
 }
 

@@ -104,6 +104,9 @@ class console {
   void on_committee(const v1::CommitteeState& s);
   void show_candidate_briefing(const v1::CandidateBriefing& b);
   void show_staff_briefing(const v1::StaffBriefing& b);
+  void show_code(const v1::CandidateBrief& brief);
+  static std::string level_reading(const v1::LevelVerdict& v);
+  v1::Level target_level() const { return room_ ? room_->target_level() : v1::LEVEL_UNSPECIFIED; }
   void show_scorecards(const google::protobuf::RepeatedPtrField<v1::Scorecard>& cards, const v1::Aggregation& agg);
   void show_state();
   void reset_room();

@@ -402,7 +402,38 @@ async function loadScenarios() {
   });
   fill(select, groups);
   showScenarioDetail();
+  loadLoops();
+  loadPracticePackets();
 }
+
+// Loops (GET /api/loops): picking one picks its first round's scenario; a
+// coach's "next round" then offers the loop's next one.
+let loops = [];
+async function loadLoops() {
+  try {
+    const res = await fetch('/api/loops', { cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    loops = (await res.json()).loops ?? [];
+  } catch {
+    loops = [];
+  }
+  fill($('loop'), h('option', { value: '', text: 'One scenario' }), loops.map((l) => h('option', { value: l.id, text: l.title })));
+}
+const chosenLoop = () => loops.find((l) => l.id === $('loop').value) ?? null;
+$('loop').addEventListener('change', () => {
+  const loop = chosenLoop();
+  const detail = $('loop-detail');
+  detail.hidden = !loop;
+  if (!loop) return;
+  const titleOf = (id) => scenarios.find((s) => s.id === id)?.title ?? id;
+  fill(detail, loop.description ?? '',
+    h('ol', {}, (loop.rounds ?? []).map((r) => h('li', {}, h('strong', { text: titleOf(r.scenarioId) }), ` — ${r.focus ?? ''}`))));
+  if (loop.rounds?.length) $('scenario').value = loop.rounds[0].scenarioId;
+  // A loop is run as group coaching: the coach moves the room round by round.
+  const coach = document.querySelector('#create-form input[name="creatorRole"][value="ROLE_COACH"]');
+  if (coach) coach.checked = true;
+  showScenarioDetail();
+});
 function showScenarioDetail() {
   const s = scenarios.find((x) => x.id === $('scenario').value);
   $('scenario-detail').textContent = s
@@ -599,6 +630,8 @@ function roomDeps() {
     showError,
     copyText,
     scenarios: () => scenarios,
+    // The loop this room runs, if the coach started one.
+    loop: () => loops.find((l) => l.id === app.context?.loop) ?? null,
     rememberDebrief,
     // Leaving says so to the server; "not in a room" (a peer mock's round
     // the server closed for us) is fine.
@@ -652,14 +685,16 @@ $('create-form').addEventListener('submit', async (ev) => {
   if (!scenarioId) return showError('CLIENT_NO_SCENARIO', 'Pick a scenario first.');
   const role = new FormData(ev.target).get('creatorRole') || 'ROLE_INTERVIEWER';
   setContext({ kind: 'room', role });
-  const reply = await send({ createRoom: { scenarioId, creatorRole: role } });
+  const targetLevel = $('create-level').value || undefined;
+  const loop = chosenLoop();
+  const reply = await send({ createRoom: { scenarioId, creatorRole: role, targetLevel } });
   if (!reply?.roomCreated) {
     setContext(null);
     return;
   }
   const codes = reply.roomCreated.codes ?? [];
   const mine = codes.find((c) => c.role === role)?.code ?? '';
-  setContext({ ...app.context, roomId: reply.roomCreated.roomId, codes, code: mine });
+  setContext({ ...app.context, roomId: reply.roomCreated.roomId, codes, code: mine, loop: loop?.id });
   if (room) room.setCodes(codes, mine);
   else {
     room = new RoomView(roomDeps(), app.context);
@@ -766,12 +801,31 @@ function renderHistory() {
   );
 }
 
+// Example packets (GET /api/calibration) for committee practice.
+async function loadPracticePackets() {
+  let packets = [];
+  try {
+    const res = await fetch('/api/calibration', { cache: 'no-store' });
+    if (res.ok) packets = (await res.json()).packets ?? [];
+  } catch {
+    packets = [];
+  }
+  $('practice-packets').hidden = packets.length === 0;
+  fill($('practice-packet'), packets.map((p) =>
+    h('option', { value: p.id, text: `${p.title} (${levelName(p.targetLevel)}, ${(p.records ?? []).length} rounds)` })));
+}
+$('open-practice').addEventListener('click', () => openCommittee({ examplePacket: $('practice-packet').value }));
+
 $('open-committee').addEventListener('click', async () => {
   const picked = [...$('history-list').querySelectorAll('input[type=checkbox]:checked')].map((b) => ({ debriefId: b.value, code: b.dataset.code }));
   if (!picked.length) return showError('CLIENT_NOTHING_PICKED', 'Tick one or more debriefs for the packet first (up to 6).');
   if (picked.length > 6) return showError('CLIENT_TOO_MANY', 'A committee reads at most 6 debriefs.');
+  return openCommittee({ packet: picked });
+});
+
+async function openCommittee(request) {
   setContext({ kind: 'committee' });
-  const reply = await send({ createCommittee: { packet: picked } });
+  const reply = await send({ createCommittee: request });
   if (!reply?.committeeCreated) {
     setContext(null);
     return;
@@ -779,7 +833,7 @@ $('open-committee').addEventListener('click', async () => {
   const c = reply.committeeCreated;
   setContext({ kind: 'committee', code: c.chairCode, chair: true, memberCode: c.memberCode, chairCode: c.chairCode, committeeId: c.committeeId });
   ensureCommittee().setCode(c.chairCode, true, c.memberCode);
-});
+}
 
 async function viewDebrief(entry) {
   const body = $('debrief-body');

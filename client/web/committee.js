@@ -203,9 +203,24 @@ export class CommitteeView {
     renderIfChanged(this.outcome, [stage, s.decision ?? null, s.recordId ?? '', this.code], () => {
       if (!decided) return h('p', { text: revealed ? 'Discuss; change your vote with a reason if you are persuaded. The chair records the decision.' : 'Read the packet and vote independently. Nobody sees another vote until the chair reveals them.' });
       if (s.recordId) this.deps.rememberDebrief({ id: s.recordId, code: this.code, title: 'Hiring committee', role: this.chair ? 'ROLE_COACH' : 'ROLE_OBSERVER' });
+      const ex = s.exampleDecision;
       return [
         h('p', {}, 'Decision: ', h('strong', { text: recommendationName(s.decision?.decision) }), s.decision?.reasons ? ` — ${s.decision.reasons}` : ''),
         s.recordId ? debriefLinks(s.recordId, this.code) : null,
+        // Practice on an example packet: the calibrated panel's call, to compare.
+        s.exampleId && ex
+          ? h('div', { class: 'example-outcome', id: 'example-outcome' },
+              h('h4', { text: 'How a calibrated panel decided' }),
+              h('p', {}, h('strong', { text: recommendationName(ex.decision) }), ex.reasons ? ` — ${ex.reasons}` : ''),
+              s.exampleCommentary ? h('p', { text: s.exampleCommentary }) : null,
+              (ex.votes ?? []).length
+                ? h('ul', {}, ex.votes.map((v) => h('li', {},
+                    h('strong', { text: v.member }), `: ${recommendationName(v.independent)} first`,
+                    v.final && v.final !== v.independent ? `, then ${recommendationName(v.final)}` : '',
+                    (v.changes ?? []).length ? h('span', { class: 'muted', text: ` (${v.changes.join('; ')})` }) : null)))
+                : null,
+              (ex.discussion ?? []).length ? [h('h5', { text: 'Their discussion' }), h('ul', {}, ex.discussion.map((d) => h('li', { text: d })))] : null)
+          : null,
       ];
     });
   }

@@ -16,6 +16,39 @@ export function dimensionNames(...sources) {
 const fixed = (v, digits = 2) => (Number.isFinite(Number(v)) ? Number(v).toFixed(digits) : '—');
 const percent = (v) => `${Math.round(Number(v ?? 0) * 100)} %`;
 
+const STANDING_TEXT = {
+  STANDING_FAR_BELOW: 'far below',
+  STANDING_BELOW: 'below',
+  STANDING_MEETS: 'meets',
+  STANDING_EXCEEDS: 'above',
+};
+
+export const levelLabel = (l) => (l ? String(l).replace('LEVEL_', '') : '');
+
+/** The level rule's reading (LevelVerdict): one line, and per dimension on request. */
+export function renderLevelVerdict(v, names = new Map(), { detail = true } = {}) {
+  if (!v || !v.level) return null;
+  const level = levelLabel(v.level);
+  const call = v.recommendation ? recommendationName(v.recommendation) : 'no reading';
+  const dims = (v.dimensions ?? []).filter((d) => num(d.passLine));
+  return h(
+    'div',
+    { class: 'level-verdict', dataset: { recommendation: v.recommendation ?? '' } },
+    h('p', {}, `At ${level} the level rule reads `, h('strong', { text: call }), v.reason ? `: ${v.reason}.` : '.'),
+    detail && dims.length
+      ? h(
+          'details',
+          {},
+          h('summary', { text: `Against the ${level} lines` }),
+          h('ul', { class: 'level-lines' }, dims.map((d) =>
+            h('li', { class: `standing-${(d.standing ?? 'STANDING_UNSPECIFIED').slice(9).toLowerCase()}` },
+              `${names.get(d.dimensionId) ?? d.dimensionId}: `,
+              num(d.score) ? `${Number(num(d.score).toFixed(2))} against ${num(d.passLine)}, ${STANDING_TEXT[d.standing] ?? ''}` : `not observed (line ${num(d.passLine)})`))),
+        )
+      : null,
+  );
+}
+
 export function renderAggregation(agg, names = new Map()) {
   if (!agg || !(agg.dimensions ?? []).length) return h('p', { class: 'muted', text: 'No ratings to aggregate.' });
   const nameOf = (id) => names.get(id) ?? agg.dimensions.find((d) => d.dimensionId === id)?.name ?? id;
@@ -54,6 +87,7 @@ export function renderAggregation(agg, names = new Map()) {
   return h(
     'div',
     { class: 'aggregation' },
+    renderLevelVerdict(agg.atLevel, new Map(agg.dimensions.map((d) => [d.dimensionId, nameOf(d.dimensionId)]))),
     h('div', { class: 'table-scroll', tabindex: 0, 'aria-label': 'Aggregation table' }, table),
     h(
       'dl',
@@ -101,6 +135,7 @@ export function renderScorecard(card, names = new Map()) {
         )
       : null,
     card.summary ? h('p', { class: 'summary', text: card.summary }) : null,
+    renderLevelVerdict(card.atLevel, names, { detail: false }),
   );
 }
 
@@ -165,7 +200,8 @@ export function renderRecord(rec, { headingLevel = 3 } = {}) {
     h(
       'p',
       { class: 'muted' },
-      [roundTypeName(rec.roundType), rec.startedMs ? new Date(num(rec.startedMs)).toLocaleString() : '', participants]
+      [roundTypeName(rec.roundType), rec.targetLevel ? `target ${levelLabel(rec.targetLevel)}` : '',
+        rec.startedMs ? new Date(num(rec.startedMs)).toLocaleString() : '', participants]
         .filter(Boolean)
         .join(' · '),
     ),

@@ -68,6 +68,8 @@ export const ROUND_TYPES = [
   ['ROUND_TYPE_BEHAVIORAL_LEADERSHIP', 'Behavioral / leadership'],
   ['ROUND_TYPE_CROSS_FUNCTIONAL', 'Cross-functional'],
   ['ROUND_TYPE_METRICS_AND_DATA', 'Metrics and data'],
+  ['ROUND_TYPE_RECRUITER_SCREEN', 'Recruiter screen'],
+  ['ROUND_TYPE_TECHNICAL_SCREEN', 'Technical screen'],
 ];
 export const LEVELS = [
   ['LEVEL_L4', 'L4'],

@@ -8,7 +8,7 @@ import {
   $, h, fill, renderIfChanged, uid, num, byteLength, clockText, durationText, timeOfDay,
   RECOMMENDATIONS, roleName, stageName, roundTypeName, runsInterview,
 } from './dom.js';
-import { dimensionNames, renderAggregation, renderScorecards, renderFollowUps, debriefLinks, boardImage } from './debrief.js';
+import { dimensionNames, renderAggregation, renderScorecards, renderFollowUps, debriefLinks, boardImage, renderLevelVerdict, levelLabel } from './debrief.js';
 import { BoardPanel } from './board.js';
 import { CallPanel } from './call.js';
 
@@ -212,6 +212,11 @@ export class RoomView {
       'The question',
       h('p', { class: 'prompt', text: prompt.prompt ?? '' }),
       (prompt.context ?? []).length ? h('ul', { class: 'context' }, prompt.context.map((c) => h('li', { text: c }))) : null,
+      prompt.code
+        ? h('figure', { class: 'code-excerpt' },
+            h('figcaption', { text: prompt.codeLanguage ? `The code (${prompt.codeLanguage})` : 'The code' }),
+            h('pre', { tabindex: 0 }, h('code', { text: prompt.code })))
+        : null,
     );
     b.agendaList = h('ol', { class: 'agenda' });
     b.agenda = section('sec-agenda', 'Agenda', b.agendaList);
@@ -341,14 +346,10 @@ export class RoomView {
 
   buildMarkers() {
     this.markerBoxes = new Map();
-    const markers = this.scenario.markers ?? [];
-    return section(
-      'sec-markers',
-      'Markers',
-      h('p', { class: 'hint', text: 'Tick what the candidate does; some follow-ups wait for these.' }),
-      h(
+    const all = this.scenario.markers ?? [];
+    const list = (markers, cls) => h(
         'ul',
-        { class: 'markers' },
+        { class: cls },
         markers.map((m) => {
           const id = uid('marker');
           const box = h('input', {
@@ -370,7 +371,19 @@ export class RoomView {
           this.markerBoxes.set(m.id, box);
           return h('li', {}, box, h('label', { for: id, class: 'choice', text: m.label }));
         }),
-      ),
+      );
+    const good = all.filter((m) => !m.badMove);
+    const bad = all.filter((m) => m.badMove);
+    return section(
+      'sec-markers',
+      'Markers',
+      h('p', { class: 'hint', text: 'Tick what the candidate does; some follow-ups wait for these.' }),
+      good.length ? list(good, 'markers') : null,
+      bad.length
+        ? [h('h4', { text: 'Bad moves' }),
+            h('p', { class: 'hint', text: 'Tick one the moment you hear it: the script pushes back at once.' }),
+            list(bad, 'markers bad-moves')]
+        : null,
     );
   }
 
@@ -417,7 +430,21 @@ export class RoomView {
         ib.briefing ? h('p', { text: ib.briefing }) : null,
         (ib.strongAnswer ?? []).length ? [h('h4', { text: 'A strong answer' }), h('ul', {}, ib.strongAnswer.map((s) => h('li', { text: s })))] : null,
         (ib.redFlags ?? []).length ? [h('h4', { text: 'Red flags' }), h('ul', {}, ib.redFlags.map((s) => h('li', { text: s })))] : null,
+        (ib.notes ?? []).length ? [h('h4', { text: 'Notes for running it' }), h('ul', {}, ib.notes.map((s) => h('li', { text: s })))] : null,
       ),
+      (this.scenario.sampleAnswers ?? []).length
+        ? h(
+            'details',
+            { class: 'samples' },
+            h('summary', { text: 'Calibrate: sample answers' }),
+            [...this.scenario.sampleAnswers]
+              .sort((a, b) => num(a.level) - num(b.level))
+              .map((a) => h('figure', { class: 'sample' },
+                h('figcaption', { text: `Scores about ${num(a.level)}` }),
+                h('blockquote', { text: a.excerpt }),
+                h('p', { class: 'muted', text: a.commentary }))),
+          )
+        : null,
     );
   }
 
@@ -425,6 +452,7 @@ export class RoomView {
   buildScorecard() {
     const rubric = this.scenario.rubric ?? [];
     this.dimNames = dimensionNames(rubric);
+    this.passLineSpans = [];
     this.scoreInputs = new Map();
     const rater = this.isRater();
     this.scoreMode = rater;
@@ -447,7 +475,7 @@ export class RoomView {
         return h(
           'div',
           { class: 'dimension' },
-          h('h4', { text: d.name }),
+          h('h4', {}, d.name, this.passLineSpan(d)),
           d.description ? h('p', { class: 'muted', text: d.description }) : null,
           h('ol', { class: 'anchors-ro' }, anchors.map((a) => h('li', { value: num(a.level) }, h('span', { class: 'anchor-text', text: a.description })))),
           signals,
@@ -466,7 +494,8 @@ export class RoomView {
       return h(
         'fieldset',
         { class: 'dimension', dataset: { dimension: d.id } },
-        h('legend', {}, d.name, d.layer && LAYERS[d.layer] ? h('span', { class: 'muted', text: ` · ${LAYERS[d.layer]}` }) : null),
+        h('legend', {}, d.name, d.layer && LAYERS[d.layer] ? h('span', { class: 'muted', text: ` · ${LAYERS[d.layer]}` }) : null,
+          this.passLineSpan(d)),
         d.description ? h('p', { class: 'muted', text: d.description }) : null,
         h('div', { class: 'anchors' }, anchors.map((a) => choice(num(a.level), String(num(a.level)), a.description)), choice(0, 'Not observed', '')),
         signals,
@@ -537,8 +566,26 @@ export class RoomView {
       h('h3', { id: 'sec-score-h', text: 'Rubric and scorecard' }),
       h('p', { class: 'hint', text: 'Rate each dimension 1-4 against its anchors, or “not observed”. Drafts save as you type; only you (and a coach) see them until the reveal.' }),
       this.scoreStatus,
+      (this.levelReading = h('div', { class: 'level-reading', 'aria-live': 'polite' })),
       this.scoreForm,
     ));
+  }
+
+  // " · L6 line: 3": the lowest score that meets the bar at the room's
+  // level, which arrives with the state (after the briefing builds this).
+  passLineSpan(d) {
+    const span = h('span', { class: 'pass-line' });
+    this.passLineSpans.push([d, span]);
+    return span;
+  }
+
+  renderPassLines() {
+    const level = this.state?.targetLevel;
+    for (const [d, span] of this.passLineSpans ?? []) {
+      const line = (d.passLines ?? []).find((l) => l.level === level);
+      const text = line ? ` · ${levelLabel(level)} line: ${num(line.score)}` : '';
+      if (span.textContent !== text) span.textContent = text;
+    }
   }
 
   buildLiveCards() {
@@ -551,8 +598,15 @@ export class RoomView {
   buildNextRound() {
     const id = uid('next');
     const select = h('select', { id });
-    const options = this.deps.scenarios().map((s) => h('option', { value: s.id, text: s.title, selected: s.id === this.scenario.id }));
+    // Running a loop: the round after this scenario's is the default.
+    const rounds = this.deps.loop?.()?.rounds ?? [];
+    const at = rounds.findIndex((r) => r.scenarioId === this.scenario.id);
+    const next = at >= 0 && at + 1 < rounds.length ? rounds[at + 1].scenarioId : this.scenario.id;
+    const options = this.deps.scenarios().map((s) => h('option', { value: s.id, text: s.title, selected: s.id === next }));
     fill(select, h('option', { value: '', text: 'The same scenario' }), options);
+    const loopNote = at >= 0
+      ? h('p', { class: 'hint', text: `Loop: this is round ${at + 1} of ${rounds.length}${at + 1 < rounds.length ? `; next, ${rounds[at + 1].focus}` : '; the last one'}` })
+      : null;
     this.nextRoundBox = h(
       'form',
       {
@@ -571,7 +625,7 @@ export class RoomView {
     );
     return h('section', { id: 'sec-next', class: 'panel no-print', 'aria-labelledby': 'sec-next-h' },
       h('h3', { id: 'sec-next-h', text: 'Next round' }),
-      h('p', { class: 'hint', text: 'Between rounds: move the hot seat in People, then start the next round.' }), this.nextRoundBox);
+      h('p', { class: 'hint', text: 'Between rounds: move the hot seat in People, then start the next round.' }), loopNote, this.nextRoundBox);
   }
 
   // ---------------------------------------------------------------- update
@@ -653,6 +707,7 @@ export class RoomView {
     const bits = [];
     if (this.state) bits.push(stageName(this.stage()));
     if (this.role) bits.push(`you are the ${roleName(this.role)}`);
+    if (this.state?.targetLevel) bits.push(`target ${levelLabel(this.state.targetLevel)}`);
     if (this.peer) bits.push(`peer mock with ${this.peer.partnerName || 'a partner'}, round ${this.peer.round} of ${this.peer.rounds}`);
     else if (num(this.state?.round) > 1) bits.push(`round ${num(this.state.round)}`);
     const type = this.kind === 'staff' ? this.scenario?.roundType : this.brief?.roundType;
@@ -880,8 +935,10 @@ export class RoomView {
   // ---------------------------------------------------------------- scorecard
 
   renderScoreState() {
+    this.renderPassLines();
     if (!this.scoreForm) return;
     const mine = this.staff?.myScorecard;
+    if (this.levelReading) fill(this.levelReading, renderLevelVerdict(mine?.atLevel, this.dimNames, { detail: false }));
     if (mine && !this.restored && !this.draftDirty) this.restoreScorecard(mine);
     this.restored = true;
     const submitted = Boolean(mine?.submitted);

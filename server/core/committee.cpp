@@ -30,8 +30,9 @@ bool valid_vote(v1::Recommendation r) {
 
 }  // namespace
 
-committee::committee(std::string id, std::vector<v1::DebriefRecord> packet, committee_settings settings)
-    : id_(std::move(id)), packet_(std::move(packet)), settings_(settings) {}
+committee::committee(std::string id, std::vector<v1::DebriefRecord> packet, committee_settings settings,
+                     std::shared_ptr<const v1::ExamplePacket> example)
+    : id_(std::move(id)), packet_(std::move(packet)), settings_(settings), example_(std::move(example)) {}
 
 const committee::member* committee::find(const std::string& id) const {
   for (const auto& m : members_)
@@ -175,7 +176,15 @@ v1::CommitteeState committee::view_for(const std::string& member_id) const {
   if (stage_ != v1::COMMITTEE_STAGE_VOTING)
     for (const auto& [id, mv] : votes_) *s.add_votes() = mv;
   for (const auto& n : discussion_) *s.add_discussion() = n;
-  if (stage_ == v1::COMMITTEE_STAGE_DECIDED) *s.mutable_decision() = decision_;
+  if (example_) s.set_example_id(example_->id());
+  if (stage_ == v1::COMMITTEE_STAGE_DECIDED) {
+    *s.mutable_decision() = decision_;
+    // Only now: read before, the example's decision would anchor the votes.
+    if (example_) {
+      s.set_example_commentary(example_->commentary());
+      *s.mutable_example_decision() = example_->example_decision();
+    }
+  }
   return s;
 }
 

@@ -55,11 +55,26 @@ std::string recommendation_name(v1::Recommendation r) {
   }
 }
 
+namespace {
+
+std::string level_name(v1::Level l) { return v1::Level_IsValid(l) && l ? v1::Level_Name(l).substr(6) : "?"; }
+
+// "At L6 the level rule reads No: Scoping is under the L6 line."
+std::string level_reading(const v1::LevelVerdict& v) {
+  std::string out = "At " + level_name(v.level()) + " the level rule reads " +
+                    (v.recommendation() ? recommendation_name(v.recommendation()) : std::string("nothing"));
+  if (!v.reason().empty()) out += ": " + v.reason();
+  return out + ".";
+}
+
+}  // namespace
+
 std::string render_markdown(const v1::DebriefRecord& r) {
   std::ostringstream md;
   md << "# Debrief: " << cell(r.scenario_title()) << "\n\n";
   md << "- Scenario: `" << cell(r.scenario_id()) << "` v" << r.scenario_version() << "\n";
   md << "- Round: " << r.round() << "\n";
+  if (r.target_level()) md << "- Target level: " << level_name(r.target_level()) << "\n";
   md << "- Record: `" << cell(r.id()) << "`\n\n";
 
   md << "## Participants\n\n| name | role |\n|---|---|\n";
@@ -93,6 +108,12 @@ std::string render_markdown(const v1::DebriefRecord& r) {
     if (agg.has_krippendorff_alpha_ordinal())
       md << " Krippendorff's alpha (ordinal): " << fixed(agg.krippendorff_alpha_ordinal(), 3) << ".";
     md << "\n";
+    if (agg.has_at_level()) {
+      md << "\n" << cell(level_reading(agg.at_level())) << " Lines:";
+      for (const auto& d : agg.at_level().dimensions())
+        md << " " << cell(dimension_name(r, d.dimension_id())) << " " << d.pass_line() << ";";
+      md << " (each dimension's mean against its line; the rule is in docs/scoring.md)\n";
+    }
   }
 
   if (r.has_committee()) {
@@ -117,6 +138,7 @@ std::string render_markdown(const v1::DebriefRecord& r) {
     md << "\n### " << cell(c.rater_name()) << " (" << role_name(c.rater_role()) << "): "
        << recommendation_name(c.recommendation()) << "\n\n";
     if (!c.summary().empty()) md << cell(c.summary()) << "\n\n";
+    if (c.has_at_level()) md << cell(level_reading(c.at_level())) << "\n\n";
     md << "| dimension | rating | evidence |\n|---|---:|---|\n";
     for (const auto& s : c.scores())
       md << "| " << cell(dimension_name(r, s.dimension_id())) << " | "

@@ -133,6 +133,10 @@ std::optional<v1::Error> validate_request(const v1::ClientMessage& m) {
     }
     case v1::ClientMessage::kCreateCommittee: {
       const auto& c = m.create_committee();
+      if (!c.example_packet().empty()) {
+        if (auto e = check_length("examplePacket", c.example_packet(), 64, true)) return e;
+        if (c.packet_size() == 0) return std::nullopt;  // the shell refuses both at once
+      }
       if (c.packet_size() == 0 || c.packet_size() > 6) {
         v1::Error e;
         e.set_code(c.packet_size() == 0 ? v1::ERROR_CODE_MISSING_FIELD : v1::ERROR_CODE_INVALID_ARGUMENT);

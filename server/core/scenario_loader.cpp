@@ -10,6 +10,8 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/text_format.h>
 
+#include "mockloop/core/scoring.h"
+
 namespace mockloop {
 namespace {
 
@@ -333,7 +335,10 @@ class checker {
       total += p.duration_seconds();
     }
     std::set<std::string_view> ids;
-    for (const auto& f : s.follow_ups()) ids.insert(f.id());
+    for (const auto& f : s.follow_ups()) {
+      ids.insert(f.id());
+      if (f.has_on_move()) asked_on_move_.emplace(f.id(), f.on_move().marker_id());
+    }
 
     std::set<std::string_view> seen;
     for (int i = 0; i < s.follow_ups_size(); ++i) {
@@ -385,6 +390,12 @@ class checker {
           else if (!ids.contains(t.after_follow_up()))
             report(t_at.at("after_follow_up"), "unknown-follow-up",
                    what + " waits for follow-up " + quoted(t.after_follow_up()) + ", which does not exist");
+          else if (asked_on_move_.count(t.after_follow_up()) &&
+                   asked_on_move_.at(t.after_follow_up()) == t.marker_id())
+            // A marker is ticked once: both would be asked in the same moment.
+            report(t_at.at("marker_id"), "same-marker-chain",
+                   what + " waits for " + quoted(t.after_follow_up()) + ", which the same marker " +
+                       quoted(t.marker_id()) + " asks: both would come at once; chain it to another marker");
           break;
         }
         case v1::FollowUp::TRIGGER_NOT_SET:
@@ -501,6 +512,7 @@ class checker {
   locator root_;
   std::vector<scenario_diagnostic>& out_;
   std::set<std::string_view> markers_;  // filled by check_markers, used by the triggers
+  std::map<std::string_view, std::string_view> asked_on_move_;  // follow-up id -> the marker that asks it
 };
 
 struct parse_outcome {
@@ -624,6 +636,87 @@ std::shared_ptr<const v1::LoopTemplate> parse_loop(std::string_view text, const 
   return diags.size() == before ? loop : nullptr;
 }
 
+// An example packet is read against the library: its records get their
+// scenario's rubric, each card the level rule's reading and each record the
+// aggregation, as if the rooms had written them.
+std::shared_ptr<const v1::ExamplePacket> parse_example(std::string_view text, const std::string& file_name,
+                                                       const scenario_library& library,
+                                                       std::vector<scenario_diagnostic>& diags) {
+  const size_t before = diags.size();
+  const auto report = [&](position p, std::string_view rule, std::string message) {
+    diags.push_back({file_name, p.line, p.column, std::string(rule), std::move(message)});
+  };
+  if (text.size() > max_scenario_bytes) {
+    report({1, 1}, "file-too-large", "file is " + std::to_string(text.size()) + " bytes");
+    return nullptr;
+  }
+  if (const auto bad = first_bad_utf8(text)) {
+    report(position_of(text, *bad), "utf8", "file is not valid UTF-8 here");
+    return nullptr;
+  }
+  auto packet = std::make_shared<v1::ExamplePacket>();
+  info_tree tree;
+  syntax_collector errors(text, file_name, diags);
+  TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&tree);
+  google::protobuf::io::ArrayInputStream in(text.data(), static_cast<int>(text.size()));
+  if (!parser.Parse(&in, packet.get())) {
+    if (diags.size() == before) report({1, 1}, "syntax", "not a mockloop.v1.ExamplePacket");
+    return nullptr;
+  }
+  const locator root(&tree, v1::ExamplePacket::descriptor(), {});
+  if (!matches(packet->id(), "-"))
+    report(root.at("id"), "id-format", "id " + quoted(packet->id()) + " must be non-empty and match [a-z0-9-]+");
+  else if (packet->id() != base_name(file_name))
+    report(root.at("id"), "id-file-name", "id " + quoted(packet->id()) + " must equal the file name");
+  if (packet->title().empty()) report(root.at("title"), "title-empty", "title is empty");
+  if (packet->commentary().empty()) report(root.at("commentary"), "commentary-empty", "commentary is empty");
+  const auto level = packet->target_level();
+  if (level == v1::LEVEL_UNSPECIFIED || !v1::Level_IsValid(level))
+    report(root.at("target_level"), "level-invalid", "target_level must be LEVEL_L4 to LEVEL_L7");
+  if (packet->records().empty() || packet->records_size() > 6)
+    report(root.here(), "record-count", "a packet holds 1 to 6 records, like a committee's");
+  std::set<std::string> ids;
+  for (int i = 0; i < packet->records_size(); ++i) {
+    auto& r = *packet->mutable_records(i);
+    const auto at = root.nested("records", i);
+    const std::string what = "record " + std::to_string(i + 1);
+    if (r.id().empty() || !ids.insert(r.id()).second)
+      report(at.at("id"), "record-id", what + " needs an id of its own");
+    const auto sc = library.find(r.scenario_id());
+    if (!sc) {
+      report(at.at("scenario_id"), "unknown-scenario",
+             what + " names scenario " + quoted(r.scenario_id()) + ", which is not in the library");
+      continue;
+    }
+    for (int j = 0; j < r.scorecards_size(); ++j) {
+      auto& card = *r.mutable_scorecards(j);
+      for (int k = 0; k < card.scores_size(); ++k) {
+        const auto& score = card.scores(k);
+        const auto& dims = sc->rubric();
+        if (std::none_of(dims.begin(), dims.end(), [&](const auto& d) { return d.id() == score.dimension_id(); }))
+          report(at.nested("scorecards", j).nested("scores", k).at("dimension_id"), "unknown-dimension",
+                 what + " scores " + quoted(score.dimension_id()) + ", which " + quoted(sc->id()) + " has no dimension");
+        else if (score.rating() > 4)
+          report(at.nested("scorecards", j).nested("scores", k).at("rating"), "rating",
+                 what + " rates " + quoted(score.dimension_id()) + " " + std::to_string(score.rating()) +
+                     "; ratings are 1 to 4, or 0 for not observed");
+      }
+      card.set_submitted(true);
+      if (v1::Level_IsValid(level)) *card.mutable_at_level() = card_verdict(sc->rubric(), card, level);
+    }
+    if (r.scenario_title().empty()) r.set_scenario_title(sc->title());
+    if (r.round_type() == v1::ROUND_TYPE_UNSPECIFIED) r.set_round_type(sc->round_type());
+    r.set_target_level(level);
+    r.mutable_rubric()->CopyFrom(sc->rubric());
+    const std::vector<v1::RubricDimension> rubric(sc->rubric().begin(), sc->rubric().end());
+    const std::vector<v1::Scorecard> cards(r.scorecards().begin(), r.scorecards().end());
+    *r.mutable_aggregation() = aggregate(rubric, cards, level);
+  }
+  return diags.size() == before ? packet : nullptr;
+}
+
 }  // namespace
 
 std::shared_ptr<const v1::Scenario> scenario_library::find(std::string_view id) const {
@@ -639,8 +732,15 @@ std::shared_ptr<const v1::LoopTemplate> scenario_library::find_loop(std::string_
   return nullptr;
 }
 
+std::shared_ptr<const v1::ExamplePacket> scenario_library::find_example(std::string_view id) const {
+  for (const auto& e : examples)
+    if (e->id() == id) return e;
+  return nullptr;
+}
+
 library_result build_library(const std::vector<std::pair<std::string, std::string>>& files,
-                             const std::vector<std::pair<std::string, std::string>>& loop_files) {
+                             const std::vector<std::pair<std::string, std::string>>& loop_files,
+                             const std::vector<std::pair<std::string, std::string>>& example_files) {
   library_result r;
   r.files = files.size();
   auto library = std::make_shared<scenario_library>();
@@ -665,6 +765,11 @@ library_result build_library(const std::vector<std::pair<std::string, std::strin
   for (const auto& [file_name, text] : loop_files)
     if (auto loop = parse_loop(text, file_name, *library, r.diagnostics)) library->loops.push_back(std::move(loop));
   std::sort(library->loops.begin(), library->loops.end(),
+            [](const auto& a, const auto& b) { return a->id() < b->id(); });
+  r.files += example_files.size();
+  for (const auto& [file_name, text] : example_files)
+    if (auto e = parse_example(text, file_name, *library, r.diagnostics)) library->examples.push_back(std::move(e));
+  std::sort(library->examples.begin(), library->examples.end(),
             [](const auto& a, const auto& b) { return a->id() < b->id(); });
   r.library = std::move(library);
   return r;

@@ -14,11 +14,12 @@ namespace mockloop {
 namespace net = boost::asio;
 
 committee_host::committee_host(net::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
-                               std::vector<v1::DebriefRecord> packet, std::shared_ptr<store> db)
+                               std::vector<v1::DebriefRecord> packet, std::shared_ptr<store> db,
+                               std::shared_ptr<const v1::ExamplePacket> example)
     : strand_(std::move(strand)),
       directory_(std::move(directory)),
       id_(id),
-      core_(std::move(id), std::move(packet)),
+      core_(std::move(id), std::move(packet), {}, std::move(example)),
       db_(std::move(db)) {}
 
 void committee_host::join(std::shared_ptr<websocket_session> s, std::string name, bool chair, uint32_t request_id) {

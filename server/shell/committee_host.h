@@ -20,7 +20,8 @@ class store;
 class committee_host : public std::enable_shared_from_this<committee_host> {
  public:
   committee_host(boost::asio::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
-                 std::vector<v1::DebriefRecord> packet, std::shared_ptr<store> db);
+                 std::vector<v1::DebriefRecord> packet, std::shared_ptr<store> db,
+                 std::shared_ptr<const v1::ExamplePacket> example = nullptr);
 
   const std::string& id() const { return id_; }
   void set_access_codes(std::vector<std::pair<std::string, v1::Role>> codes) { codes_ = std::move(codes); }

@@ -74,6 +74,50 @@ http::message_generator scenario_list(const request& req, hub& h) {
   return text_response(req, http::status::ok, std::move(body), "application/json");
 }
 
+// GET /api/loops: the loop templates, each round naming a scenario of
+// /api/scenarios. Nothing in a loop is staff-only.
+http::message_generator loop_list(const request& req, hub& h) {
+  std::string body = "{\"loops\":[";
+  bool first = true;
+  for (const auto& loop : h.scenarios()->loops) {
+    std::string item;
+    (void)google::protobuf::util::MessageToJsonString(*loop, &item, {});
+    if (!first) body += ',';
+    body += item;
+    first = false;
+  }
+  body += "]}";
+  return text_response(req, http::status::ok, std::move(body), "application/json");
+}
+
+// GET /api/calibration: the example packets a committee can practise on,
+// id, title, level and what the rounds were; the records come with the
+// committee (they are staff copies), the example's outcome after its decision.
+http::message_generator calibration_list(const request& req, hub& h) {
+  std::string body = "{\"packets\":[";
+  bool first = true;
+  for (const auto& e : h.scenarios()->examples) {
+    v1::ExamplePacket summary;
+    summary.set_id(e->id());
+    summary.set_title(e->title());
+    summary.set_target_level(e->target_level());
+    for (const auto& r : e->records()) {
+      auto* s = summary.add_records();
+      s->set_id(r.id());
+      s->set_scenario_id(r.scenario_id());
+      s->set_scenario_title(r.scenario_title());
+      s->set_round_type(r.round_type());
+    }
+    std::string item;
+    (void)google::protobuf::util::MessageToJsonString(summary, &item, {});
+    if (!first) body += ',';
+    body += item;
+    first = false;
+  }
+  body += "]}";
+  return text_response(req, http::status::ok, std::move(body), "application/json");
+}
+
 // The bearer token of a request: "Authorization: Bearer X", or ?token=X
 // for links a browser opens (print view).
 std::string request_token(const request& req) {
@@ -184,6 +228,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (path == "/healthz") return do_write(healthz(req, *hub_));
   if (path == "/metrics") return do_write(metrics_page(req, *hub_));
   if (path == "/api/scenarios") return do_write(scenario_list(req, *hub_));
+  if (path == "/api/loops") return do_write(loop_list(req, *hub_));
+  if (path == "/api/calibration") return do_write(calibration_list(req, *hub_));
   if (path.starts_with("/api/debriefs/")) return do_write(debrief_page(req, *hub_, path.substr(14)));
   if (path.starts_with("/calendar/") && hub_->schedule) return calendar(std::string(path.substr(10)));
   if (path == "/ws")

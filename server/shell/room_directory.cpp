@@ -111,15 +111,16 @@ void room_directory::clear() {
   creator_of_.clear();
 }
 
-room_directory::created_committee room_directory::create_committee(std::vector<v1::DebriefRecord> packet,
-                                                                   const std::string& creator) {
+room_directory::created_committee room_directory::create_committee(
+    std::vector<v1::DebriefRecord> packet, const std::string& creator, std::shared_ptr<const v1::ExamplePacket> example) {
   created_committee out;
   {
     std::lock_guard lock(mutex_);
     if (by_creator_[creator] >= max_per_creator_) return out;
   }
   const auto id = "c" + random_hex(8);
-  out.host = std::make_shared<committee_host>(boost::asio::make_strand(io_), weak_from_this(), id, std::move(packet), db_);
+  out.host = std::make_shared<committee_host>(boost::asio::make_strand(io_), weak_from_this(), id, std::move(packet), db_,
+                                              std::move(example));
   out.member_code = random_hex(16);
   out.chair_code = random_hex(16);
   // Members read the record as staff; the chair's code opens it too.

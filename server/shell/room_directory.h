@@ -57,7 +57,8 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
     std::shared_ptr<committee_host> host;
     std::string member_code, chair_code;
   };
-  created_committee create_committee(std::vector<v1::DebriefRecord> packet, const std::string& creator);
+  created_committee create_committee(std::vector<v1::DebriefRecord> packet, const std::string& creator,
+                                     std::shared_ptr<const v1::ExamplePacket> example = nullptr);
   struct found_committee {
     std::shared_ptr<committee_host> host;
     bool chair = false;

@@ -53,7 +53,7 @@ bool read_textprotos(const fs::path& dir, bool must_exist, std::vector<std::pair
 }  // namespace
 
 library_result load_scenario_dir(const std::string& dir) {
-  std::vector<std::pair<std::string, std::string>> files, loop_files;
+  std::vector<std::pair<std::string, std::string>> files, loop_files, example_files;
   std::vector<scenario_diagnostic> unreadable;
   if (!read_textprotos(dir, true, files, unreadable)) {
     library_result r;
@@ -62,8 +62,9 @@ library_result load_scenario_dir(const std::string& dir) {
     return r;
   }
   read_textprotos(fs::path(dir) / "loops", false, loop_files, unreadable);
+  read_textprotos(fs::path(dir) / "calibration", false, example_files, unreadable);
 
-  auto r = build_library(files, loop_files);
+  auto r = build_library(files, loop_files, example_files);
   r.files += unreadable.size();
   r.diagnostics.insert(r.diagnostics.end(), unreadable.begin(), unreadable.end());
   std::stable_sort(r.diagnostics.begin(), r.diagnostics.end(),

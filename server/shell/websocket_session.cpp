@@ -431,6 +431,17 @@ void websocket_session::drop_room(std::shared_ptr<room_host> r) {
 // room's codes; a candidate's code gives the candidate's copy.
 void websocket_session::create_committee(const v1::CreateCommittee& req, uint32_t request_id) {
   std::vector<v1::DebriefRecord> packet;
+  std::shared_ptr<const v1::ExamplePacket> example;
+  if (!req.example_packet().empty()) {
+    if (!req.packet().empty())
+      return deliver(make_error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT,
+                                "an example packet or your own records, not both", "examplePacket"));
+    example = hub_->scenarios()->find_example(req.example_packet());
+    if (!example)
+      return deliver(make_error(request_id, v1::ERROR_CODE_NOT_FOUND,
+                                "no example packet '" + req.example_packet() + "'", "examplePacket"));
+    packet.assign(example->records().begin(), example->records().end());
+  }
   for (const auto& item : req.packet()) {
     const auto role = hub_->db ? hub_->db->debrief_access(item.debrief_id(), item.code()) : std::nullopt;
     if (!role)
@@ -440,7 +451,7 @@ void websocket_session::create_committee(const v1::CreateCommittee& req, uint32_
     if (!record) return deliver(make_error(request_id, v1::ERROR_CODE_NOT_FOUND, "no debrief '" + item.debrief_id() + "'"));
     packet.push_back(*role == v1::ROLE_CANDIDATE ? for_candidate(std::move(*record)) : std::move(*record));
   }
-  auto created = hub_->rooms->create_committee(std::move(packet), user_id());
+  auto created = hub_->rooms->create_committee(std::move(packet), user_id(), std::move(example));
   if (!created.host) {
     hub_->metrics().rooms_refused.fetch_add(1, std::memory_order_relaxed);
     return deliver(make_error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION,

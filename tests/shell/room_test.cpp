@@ -297,7 +297,9 @@ TEST(RoomTimers, PhasesTicksAndScriptedFollowUpsRunOnTheServerClock) {
     phases { id: "two" name: "Two" duration_seconds: 2 }
     rubric { id: "scoping" name: "Scoping" layer: SCORING_LAYER_SCOPING
              anchors { level: 1 description: "one" } anchors { level: 2 description: "two" }
-             anchors { level: 3 description: "three" } anchors { level: 4 description: "four" } }
+             anchors { level: 3 description: "three" } anchors { level: 4 description: "four" }
+             pass_lines { level: LEVEL_L4 score: 2 } pass_lines { level: LEVEL_L5 score: 3 }
+             pass_lines { level: LEVEL_L6 score: 3 } pass_lines { level: LEVEL_L7 score: 4 } }
     markers { id: "m" label: "Marker" }
     follow_ups { id: "in_two" text: "Phase two has begun: what now?" in_phase { phase_id: "two" after_seconds: 1 } }
     follow_ups { id: "at_one" text: "One second in: any metrics?" at_time { at_seconds: 1 unless_marker: "m" } }

@@ -26,9 +26,11 @@ struct played_room {
   v1::Scenario scenario;
 };
 
-void play_to_scoring(test_server& server, played_room& r) {
+void play_to_scoring(test_server& server, played_room& r, v1::Level level = v1::LEVEL_UNSPECIFIED) {
   r.iv = server.connect(encoding::json, true, "Ivy");
-  auto created = r.iv->request(create_room("failed-canary-release"));
+  auto create = create_room("failed-canary-release");
+  create.mutable_create_room()->set_target_level(level);
+  auto created = r.iv->request(create);
   ASSERT_TRUE(created && created->has_room_created());
   r.codes = created->room_created();
   auto brief = r.iv->wait_for([](const auto& m) { return m.has_staff_briefing(); });
@@ -322,6 +324,138 @@ TEST_F(Scoring, CommitteeVotesOnAPacketOfDebriefs) {
   EXPECT_NE(md.body.find("Decision: Yes"), std::string::npos);
   EXPECT_EQ(http_get(server_.port(), "/api/debriefs/" + record_id + "?token=" + code_for(r.codes, v1::ROLE_CANDIDATE)).status,
             403u) << "a round's code does not open the committee's record";
+}
+
+// The target level chosen at creation reads every card and the panel's
+// scores against the L6 lines, in the candidate's debrief, the JSON record
+// and its Markdown.
+TEST_F(Scoring, TargetLevelReadsTheScoresAgainstItsLines) {
+  auto stranger = server_.connect(encoding::binary, true, "Sam");
+  auto bad = create_room("failed-canary-release");
+  bad.mutable_create_room()->set_target_level(static_cast<v1::Level>(9));
+  auto refused = stranger->request(bad);
+  ASSERT_TRUE(refused && refused->has_error());
+  EXPECT_EQ(refused->error().code(), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(refused->error().field(), "targetLevel");
+
+  played_room r;
+  play_to_scoring(server_, r, v1::LEVEL_L6);
+  if (HasFatalFailure()) return;
+  auto state = r.ca->wait_for([](const auto& m) { return m.has_room_state(); });
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->room_state().target_level(), v1::LEVEL_L6) << "the candidate sees the level they practise for";
+
+  // Every dimension at 4 meets any line; every dimension at 1 is far below.
+  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 4, "strong", true))->has_ack());
+  ASSERT_TRUE(r.ob->request(scorecard(r.scenario, 1, "weak", true))->has_ack());
+  auto debrief = r.ca->wait_for([](const auto& m) { return m.has_candidate_debrief(); });
+  ASSERT_TRUE(debrief);
+  const auto& d = debrief->candidate_debrief();
+  std::map<std::string, v1::Recommendation> by_rater;
+  for (const auto& c : d.scorecards()) {
+    EXPECT_EQ(c.at_level().level(), v1::LEVEL_L6);
+    by_rater[c.rater_name()] = c.at_level().recommendation();
+  }
+  EXPECT_EQ(by_rater["Ivy"], v1::RECOMMENDATION_STRONG_YES);
+  EXPECT_EQ(by_rater["Obi"], v1::RECOMMENDATION_STRONG_NO);
+  ASSERT_TRUE(d.aggregation().has_at_level());
+  EXPECT_EQ(d.aggregation().at_level().dimensions_size(), r.scenario.rubric_size());
+
+  const auto code = code_for(r.codes, v1::ROLE_INTERVIEWER);
+  const auto json = http_get(server_.port(), "/api/debriefs/" + d.debrief_id() + "?token=" + code);
+  ASSERT_EQ(json.status, 200u);
+  EXPECT_NE(json.body.find("\"targetLevel\":\"LEVEL_L6\""), std::string::npos);
+  const auto md = http_get(server_.port(), "/api/debriefs/" + d.debrief_id() + ".md?token=" + code);
+  ASSERT_EQ(md.status, 200u);
+  EXPECT_NE(md.body.find("- Target level: L6"), std::string::npos) << md.body;
+  EXPECT_NE(md.body.find("At L6 the level rule reads Strong Yes"), std::string::npos) << md.body;
+  EXPECT_NE(md.body.find("At L6 the level rule reads Strong No"), std::string::npos) << md.body;
+}
+
+// Loops and example packets are listed over HTTP; a packet's outcome is
+// not (it is shown only to a panel that has decided).
+TEST_F(Scoring, LoopsAndExamplePacketsAreListed) {
+  const auto loops = http_get(server_.port(), "/api/loops");
+  ASSERT_EQ(loops.status, 200u);
+  EXPECT_NE(loops.body.find("\"id\":\"fast-decision-loop\""), std::string::npos) << loops.body;
+  EXPECT_NE(loops.body.find("\"scenarioId\":\"recruiter-screen-hyperscale\""), std::string::npos);
+  const auto packets = http_get(server_.port(), "/api/calibration");
+  ASSERT_EQ(packets.status, 200u);
+  EXPECT_NE(packets.body.find("\"id\":\"split-decision-l6\""), std::string::npos) << packets.body;
+  for (const char* hidden : {"exampleDecision", "commentary", "scorecards", "rubric"})
+    EXPECT_EQ(packets.body.find(hidden), std::string::npos) << hidden;
+}
+
+// Practice on the library's example packet: no codes; the records arrive
+// as a real packet; the example panel's decision comes only after this
+// panel's own.
+TEST_F(Scoring, CommitteePractisesOnTheExamplePacket) {
+  auto chair = server_.connect(encoding::json, true, "Chair");
+  v1::ClientMessage unknown;
+  unknown.mutable_create_committee()->set_example_packet("no-such-packet");
+  auto refused = chair->request(unknown);
+  ASSERT_TRUE(refused && refused->has_error());
+  EXPECT_EQ(refused->error().code(), v1::ERROR_CODE_NOT_FOUND);
+  EXPECT_EQ(refused->error().field(), "examplePacket");
+  v1::ClientMessage both;
+  both.mutable_create_committee()->set_example_packet("split-decision-l6");
+  both.mutable_create_committee()->add_packet()->set_debrief_id("x");
+  both.mutable_create_committee()->mutable_packet(0)->set_code("y");
+  refused = chair->request(both);
+  ASSERT_TRUE(refused && refused->has_error());
+  EXPECT_EQ(refused->error().code(), v1::ERROR_CODE_INVALID_ARGUMENT);
+
+  v1::ClientMessage create;
+  create.mutable_create_committee()->set_example_packet("split-decision-l6");
+  auto created = chair->request(create);
+  ASSERT_TRUE(created && created->has_committee_created()) << created->DebugString();
+  auto packet = chair->wait_for([](const auto& m) { return m.has_committee_packet(); });
+  ASSERT_TRUE(packet);
+  ASSERT_EQ(packet->committee_packet().records_size(), 3);
+  for (const auto& rec : packet->committee_packet().records()) {
+    EXPECT_EQ(rec.target_level(), v1::LEVEL_L6);
+    EXPECT_FALSE(rec.rubric().empty());
+    EXPECT_TRUE(rec.aggregation().has_at_level());
+  }
+
+  std::vector<std::unique_ptr<client>> members;
+  std::string seen_before_decision;
+  for (const char* name : {"Ann", "Ben", "Cat"}) {
+    auto opts = server_.options(encoding::json);
+    if (std::string(name) == "Ann")
+      opts.frame_observer = [&](std::string_view f) { seen_before_decision.append(f); };
+    members.push_back(std::make_unique<client>(opts));
+    ASSERT_TRUE(members.back()->connect());
+    ASSERT_TRUE(members.back()->hello(name));
+    v1::ClientMessage j;
+    j.mutable_join_committee()->set_code(created->committee_created().member_code());
+    ASSERT_TRUE(members.back()->request(j)->has_ack());
+  }
+  ASSERT_TRUE(members[0]->request(cast(v1::RECOMMENDATION_YES, "the deep dive carries it"))->has_ack());
+  ASSERT_TRUE(members[1]->request(cast(v1::RECOMMENDATION_NO, "the behavioral round is L5"))->has_ack());
+  ASSERT_TRUE(members[2]->request(cast(v1::RECOMMENDATION_NO, "scoping came late"))->has_ack());
+  ASSERT_TRUE(chair->request(committee_action(v1::CommitteeAction::ACTION_REVEAL))->has_ack());
+  auto revealed = members[0]->wait_for([](const auto& m) {
+    return m.has_committee_state() && m.committee_state().votes_size() == 3;
+  });
+  ASSERT_TRUE(revealed);
+  EXPECT_EQ(revealed->committee_state().example_id(), "split-decision-l6");
+  EXPECT_FALSE(revealed->committee_state().has_example_decision()) << "not before this panel decides";
+  EXPECT_EQ(seen_before_decision.find("exampleDecision"), std::string::npos);
+  EXPECT_EQ(seen_before_decision.find("exampleCommentary"), std::string::npos);
+
+  ASSERT_TRUE(chair->request(committee_action(v1::CommitteeAction::ACTION_DECIDE, v1::RECOMMENDATION_NO,
+                                              "strong at L5, not yet L6"))
+                  ->has_ack());
+  auto decided = members[0]->wait_for([](const auto& m) {
+    return m.has_committee_state() && m.committee_state().stage() == v1::COMMITTEE_STAGE_DECIDED;
+  });
+  ASSERT_TRUE(decided);
+  const auto& s = decided->committee_state();
+  ASSERT_TRUE(s.has_example_decision());
+  EXPECT_NE(s.example_decision().decision(), v1::RECOMMENDATION_UNSPECIFIED);
+  EXPECT_GE(s.example_decision().votes_size(), 2);
+  EXPECT_FALSE(s.example_commentary().empty());
 }
 
 }  // namespace

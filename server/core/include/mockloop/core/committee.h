@@ -35,7 +35,10 @@ struct committee_effects {
 
 class committee {
  public:
-  committee(std::string id, std::vector<v1::DebriefRecord> packet, committee_settings settings = {});
+  // example: practising on the library's example packet, whose outcome
+  // each member sees once this panel has decided.
+  committee(std::string id, std::vector<v1::DebriefRecord> packet, committee_settings settings = {},
+            std::shared_ptr<const v1::ExamplePacket> example = nullptr);
 
   const std::string& id() const { return id_; }
   const std::vector<v1::DebriefRecord>& packet() const { return packet_; }
@@ -76,6 +79,7 @@ class committee {
   std::vector<v1::Note> discussion_;
   size_t discussion_bytes_ = 0;
   v1::CommitteeDecision decision_;
+  std::shared_ptr<const v1::ExamplePacket> example_;
 };
 
 }  // namespace mockloop

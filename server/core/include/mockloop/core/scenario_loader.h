@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "mockloop/v1/debrief.pb.h"
 #include "mockloop/v1/scenario.pb.h"
 
 namespace mockloop {
@@ -46,10 +47,14 @@ struct scenario_library {
   std::vector<std::shared_ptr<const v1::Scenario>> scenarios;  // sorted by id
 
   std::vector<std::shared_ptr<const v1::LoopTemplate>> loops;  // sorted by id; every round's scenario is here
+  // Calibration packets (scenarios/calibration/), sorted by id; their records
+  // carry their scenario's rubric, the level readings and the aggregation.
+  std::vector<std::shared_ptr<const v1::ExamplePacket>> examples;
 
   // The scenario with this id, or null.
   std::shared_ptr<const v1::Scenario> find(std::string_view id) const;
   std::shared_ptr<const v1::LoopTemplate> find_loop(std::string_view id) const;
+  std::shared_ptr<const v1::ExamplePacket> find_example(std::string_view id) const;
 };
 
 struct library_result {
@@ -63,7 +68,8 @@ struct library_result {
 // Loops (scenarios/loops/) are checked after the scenarios: a loop naming a
 // scenario that is missing or refused is refused too ("unknown-scenario").
 library_result build_library(const std::vector<std::pair<std::string, std::string>>& files,
-                             const std::vector<std::pair<std::string, std::string>>& loop_files = {});
+                             const std::vector<std::pair<std::string, std::string>>& loop_files = {},
+                             const std::vector<std::pair<std::string, std::string>>& example_files = {});
 
 // Fast-decision loops cut in early: their scripted follow-ups come at 60%
 // of the authored time unless the scenario sets pacing_percent itself.
