@@ -267,6 +267,69 @@ TEST_F(CliScript, InterviewerAndCandidatePlayARoomToTheDebrief) {
   EXPECT_TRUE(ca.err().empty()) << ca.err();
 }
 
+// A technical screen at a target level from the terminal: the candidate
+// reads the numbered code excerpt; the interviewer lists the bad moves,
+// ticks one and its pushback reaches the candidate at once; the cards and
+// the debrief carry the L6 reading.
+TEST_F(CliScript, ATechnicalScreenAtL6PushesBackAndReadsTheLevel) {
+  const auto sc = load_scenario("technical-screen-race-condition");
+  const v1::Marker* bad = nullptr;
+  for (const auto& m : sc.markers())
+    if (m.bad_move() && !bad) bad = &m;
+  ASSERT_TRUE(bad);
+  const v1::FollowUp* pushback = nullptr;
+  for (const auto& f : sc.follow_ups())
+    if (f.has_on_move() && f.on_move().marker_id() == bad->id() && f.on_move().after_follow_up().empty()) pushback = &f;
+  ASSERT_TRUE(pushback);
+  std::string scores, skips;
+  for (const auto& d : sc.rubric()) scores += "score " + d.id() + " 4 walked the interleaving\n";
+  for (int i = 0; i < sc.phases_size(); ++i) skips += "skip\n";
+  const auto interviewer = write_script(dir_, "interviewer.mls",
+                                        "create technical-screen-race-condition L6\n"
+                                        "print CANDIDATE_CODE $candidate_code\n"
+                                        "wait participant candidate\n"
+                                        "script\n"
+                                        "rubric\n"
+                                        "start\n"
+                                        "skip\n"
+                                        "wait phase " + sc.phases(0).id() + "\n"
+                                        "mark " + bad->id() + "\n" + skips +
+                                            "wait scoring\n" + scores +
+                                            "recommend yes\n"
+                                            "submit\n"
+                                            "wait revealed\n");
+  const auto candidate = write_script(dir_, "candidate.mls",
+                                      "join $CODE\n"
+                                      "wait followup " + pushback->id() + "\n"
+                                      "wait debrief\n");
+  auto iv_args = connect_args("Ivy");
+  iv_args.insert(iv_args.end(), {"--script", interviewer.string()});
+  cli_run iv(dir_, "interviewer", iv_args);
+  const auto code = iv.wait_for_line("CANDIDATE_CODE ");
+  ASSERT_EQ(code.size(), 32u) << iv.out() << iv.err();
+  auto ca_args = connect_args("Cal");
+  ca_args.insert(ca_args.end(), {"--script", candidate.string()});
+  cli_run ca(dir_, "candidate", ca_args, {{"CODE", code}});
+  ASSERT_EQ(ca.wait_exit(), 0) << ca.out() << ca.err();
+  ASSERT_EQ(iv.wait_exit(), 0) << iv.out() << iv.err();
+
+  const auto c = ca.out();
+  EXPECT_NE(c.find("code (go):"), std::string::npos) << c;
+  EXPECT_NE(c.find(" 1 | package "), std::string::npos) << "numbered lines\n" << c;
+  EXPECT_NE(c.find("followup: \"" + pushback->text() + "\""), std::string::npos) << c;
+  EXPECT_NE(c.find("scorecard: \"Ivy\" (interviewer): yes"), std::string::npos) << c;
+  EXPECT_NE(c.find("  at L6 the level rule reads strong-yes"), std::string::npos) << c;
+  EXPECT_NE(c.find("panel at L6 the level rule reads strong-yes"), std::string::npos) << c;
+  EXPECT_EQ(c.find(bad->label()), std::string::npos) << "marker labels are staff-only";
+  EXPECT_EQ(c.find(sc.sample_answers(0).excerpt()), std::string::npos) << "sample answers are staff-only";
+
+  const auto i = iv.out();
+  EXPECT_NE(i.find("bad move " + bad->id()), std::string::npos) << i;
+  EXPECT_NE(i.find("pass lines: L4 "), std::string::npos) << i;
+  EXPECT_NE(i.find("(this room: L6)"), std::string::npos) << i;
+  EXPECT_NE(i.find("sample answer scoring about 2: "), std::string::npos) << i;
+}
+
 // A server Error ends the script at that line, with the error's code.
 // The board from the terminal: the candidate draws in the scenario's
 // sketch phase, the interviewer's client follows every op and lists the

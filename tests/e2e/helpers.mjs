@@ -170,8 +170,8 @@ export async function signIn(page, server, name) {
 
 /**
  * Every staff-only string of every scenario that must never reach a
- * candidate's page: level anchors, signals, interviewer briefings and
- * guidance, marker labels, follow-up purposes. Read from the scenario files
+ * candidate's page: level anchors, signals, interviewer briefings, notes
+ * and guidance, sample answers, marker labels, follow-up purposes. Read from the scenario files
  * themselves, so the check does not trust the page or the server.
  */
 export function staffOnlyStrings() {
@@ -180,7 +180,7 @@ export function staffOnlyStrings() {
   const unquote = (s) => s.replace(/\\(["'\\])/g, '$1').replace(/\\n/g, '\n');
   const patterns = [
     /anchors\s*\{[^}]*?description:\s*"((?:[^"\\]|\\.)*)"/g,
-    /(?:positive_signals|negative_signals|strong_answer|red_flags|briefing|interviewer_guidance|purpose|label):\s*"((?:[^"\\]|\\.)*)"/g,
+    /(?:positive_signals|negative_signals|strong_answer|red_flags|notes|excerpt|commentary|briefing|interviewer_guidance|purpose|label):\s*"((?:[^"\\]|\\.)*)"/g,
   ];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.textproto'))) {
     const text = readFileSync(path.join(dir, file), 'utf8');
