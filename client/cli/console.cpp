@@ -118,7 +118,7 @@ const std::vector<console::command>& console::commands() {
       {{"quit", "exit"}, "quit", "leave politely and exit", &console::cmd_quit},
       {{"queue"},
        "queue <round>[,<round>...] <level> [style] [language]",
-       "queue for a peer mock: round system-design|deep-dive|behavioral|cross-functional|metrics, level L4-L7, "
+       "queue for a peer mock: round system-design|deep-dive|behavioral|cross-functional|metrics|recruiter-screen|technical-screen, level L4-L7, "
        "style hyperscale|consumer|platform|any",
        &console::cmd_queue},
       {{"invite"},

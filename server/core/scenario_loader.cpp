@@ -583,6 +583,46 @@ parsed_scenario parse_scenario(std::string_view text, std::string_view file_name
 
 namespace {
 
+// The checks every library file gets before its own rules: size, UTF-8 and
+// the text format of Message, with the field locations kept in `tree`.
+// Null when any failed (their diagnostics are in `diags`).
+template <class Message>
+std::shared_ptr<Message> parse_text(std::string_view text, const std::string& file_name, info_tree& tree,
+                                    std::vector<scenario_diagnostic>& diags) {
+  const size_t before = diags.size();
+  if (text.size() > max_scenario_bytes) {
+    diags.push_back({file_name, 1, 1, "file-too-large", "file is " + std::to_string(text.size()) + " bytes"});
+    return nullptr;
+  }
+  if (const auto bad = first_bad_utf8(text)) {
+    const auto at = position_of(text, *bad);
+    diags.push_back({file_name, at.line, at.column, "utf8", "file is not valid UTF-8 here"});
+    return nullptr;
+  }
+  auto message = std::make_shared<Message>();
+  syntax_collector errors(text, file_name, diags);
+  TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&tree);
+  google::protobuf::io::ArrayInputStream in(text.data(), static_cast<int>(text.size()));
+  if (!parser.Parse(&in, message.get())) {
+    if (diags.size() == before)
+      diags.push_back({file_name, 1, 1, "syntax", "not a " + Message::descriptor()->full_name()});
+    return nullptr;
+  }
+  return message;
+}
+
+// The id and the title every loop and packet carries, as a scenario does.
+template <class Message, class Report>
+void check_id_and_title(const Message& m, const std::string& file_name, const locator& root, const Report& report) {
+  if (!matches(m.id(), "-"))
+    report(root.at("id"), "id-format", "id " + quoted(m.id()) + " must be non-empty and match [a-z0-9-]+");
+  else if (m.id() != base_name(file_name))
+    report(root.at("id"), "id-file-name", "id " + quoted(m.id()) + " must equal the file name");
+  if (m.title().empty()) report(root.at("title"), "title-empty", "title is empty");
+}
+
 // A loop names its rounds' scenarios, so it is checked against the library.
 std::shared_ptr<const v1::LoopTemplate> parse_loop(std::string_view text, const std::string& file_name,
                                                    const scenario_library& library,
@@ -591,31 +631,11 @@ std::shared_ptr<const v1::LoopTemplate> parse_loop(std::string_view text, const 
   const auto report = [&](position p, std::string_view rule, std::string message) {
     diags.push_back({file_name, p.line, p.column, std::string(rule), std::move(message)});
   };
-  if (text.size() > max_scenario_bytes) {
-    report({1, 1}, "file-too-large", "file is " + std::to_string(text.size()) + " bytes");
-    return nullptr;
-  }
-  if (const auto bad = first_bad_utf8(text)) {
-    report(position_of(text, *bad), "utf8", "file is not valid UTF-8 here");
-    return nullptr;
-  }
-  auto loop = std::make_shared<v1::LoopTemplate>();
   info_tree tree;
-  syntax_collector errors(text, file_name, diags);
-  TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  parser.WriteLocationsTo(&tree);
-  google::protobuf::io::ArrayInputStream in(text.data(), static_cast<int>(text.size()));
-  if (!parser.Parse(&in, loop.get())) {
-    if (diags.size() == before) report({1, 1}, "syntax", "not a mockloop.v1.LoopTemplate");
-    return nullptr;
-  }
+  const auto loop = parse_text<v1::LoopTemplate>(text, file_name, tree, diags);
+  if (!loop) return nullptr;
   const locator root(&tree, v1::LoopTemplate::descriptor(), {});
-  if (!matches(loop->id(), "-"))
-    report(root.at("id"), "id-format", "id " + quoted(loop->id()) + " must be non-empty and match [a-z0-9-]+");
-  else if (loop->id() != base_name(file_name))
-    report(root.at("id"), "id-file-name", "id " + quoted(loop->id()) + " must equal the file name");
-  if (loop->title().empty()) report(root.at("title"), "title-empty", "title is empty");
+  check_id_and_title(*loop, file_name, root, report);
   if (loop->company_style() == v1::COMPANY_STYLE_UNSPECIFIED || !v1::CompanyStyle_IsValid(loop->company_style()))
     report(root.at("company_style"), "company-style", "company_style must be set to one of the COMPANY_STYLE_* values");
   if (loop->levels().empty()) report(root.here(), "levels-empty", "levels needs at least one LEVEL_L*");
@@ -646,31 +666,11 @@ std::shared_ptr<const v1::ExamplePacket> parse_example(std::string_view text, co
   const auto report = [&](position p, std::string_view rule, std::string message) {
     diags.push_back({file_name, p.line, p.column, std::string(rule), std::move(message)});
   };
-  if (text.size() > max_scenario_bytes) {
-    report({1, 1}, "file-too-large", "file is " + std::to_string(text.size()) + " bytes");
-    return nullptr;
-  }
-  if (const auto bad = first_bad_utf8(text)) {
-    report(position_of(text, *bad), "utf8", "file is not valid UTF-8 here");
-    return nullptr;
-  }
-  auto packet = std::make_shared<v1::ExamplePacket>();
   info_tree tree;
-  syntax_collector errors(text, file_name, diags);
-  TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  parser.WriteLocationsTo(&tree);
-  google::protobuf::io::ArrayInputStream in(text.data(), static_cast<int>(text.size()));
-  if (!parser.Parse(&in, packet.get())) {
-    if (diags.size() == before) report({1, 1}, "syntax", "not a mockloop.v1.ExamplePacket");
-    return nullptr;
-  }
+  const auto packet = parse_text<v1::ExamplePacket>(text, file_name, tree, diags);
+  if (!packet) return nullptr;
   const locator root(&tree, v1::ExamplePacket::descriptor(), {});
-  if (!matches(packet->id(), "-"))
-    report(root.at("id"), "id-format", "id " + quoted(packet->id()) + " must be non-empty and match [a-z0-9-]+");
-  else if (packet->id() != base_name(file_name))
-    report(root.at("id"), "id-file-name", "id " + quoted(packet->id()) + " must equal the file name");
-  if (packet->title().empty()) report(root.at("title"), "title-empty", "title is empty");
+  check_id_and_title(*packet, file_name, root, report);
   if (packet->commentary().empty()) report(root.at("commentary"), "commentary-empty", "commentary is empty");
   const auto level = packet->target_level();
   if (level == v1::LEVEL_UNSPECIFIED || !v1::Level_IsValid(level))

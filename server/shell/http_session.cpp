@@ -57,65 +57,53 @@ http::message_generator metrics_page(const request& req, hub& h) {
   return text_response(req, http::status::ok, render_prometheus(h.metrics(), g), "text/plain; version=0.0.4");
 }
 
-// GET /api/scenarios: the lobby's list. Summaries only: never rubric,
-// brief or script text.
-http::message_generator scenario_list(const request& req, hub& h) {
-  std::string body = "{\"scenarios\":[";
+// {"<name>":[...]}: each item as `to_message` gives it, in protobuf's
+// canonical JSON.
+template <class Items, class ToMessage>
+http::message_generator json_list(const request& req, std::string_view name, const Items& items, ToMessage to_message) {
+  std::string body = "{\"" + std::string(name) + "\":[";
   bool first = true;
-  for (const auto& sc : h.scenarios()->scenarios) {
-    std::string item;
-    google::protobuf::util::JsonPrintOptions opts;
-    (void)google::protobuf::util::MessageToJsonString(summarize(*sc), &item, opts);
+  for (const auto& item : items) {
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(to_message(*item), &json, {});
     if (!first) body += ',';
-    body += item;
+    body += json;
     first = false;
   }
   body += "]}";
   return text_response(req, http::status::ok, std::move(body), "application/json");
 }
 
+// GET /api/scenarios: the lobby's list. Summaries only: never rubric,
+// brief or script text.
+http::message_generator scenario_list(const request& req, hub& h) {
+  return json_list(req, "scenarios", h.scenarios()->scenarios, [](const v1::Scenario& sc) { return summarize(sc); });
+}
+
 // GET /api/loops: the loop templates, each round naming a scenario of
 // /api/scenarios. Nothing in a loop is staff-only.
 http::message_generator loop_list(const request& req, hub& h) {
-  std::string body = "{\"loops\":[";
-  bool first = true;
-  for (const auto& loop : h.scenarios()->loops) {
-    std::string item;
-    (void)google::protobuf::util::MessageToJsonString(*loop, &item, {});
-    if (!first) body += ',';
-    body += item;
-    first = false;
-  }
-  body += "]}";
-  return text_response(req, http::status::ok, std::move(body), "application/json");
+  return json_list(req, "loops", h.scenarios()->loops, [](const v1::LoopTemplate& l) -> const auto& { return l; });
 }
 
 // GET /api/calibration: the example packets a committee can practise on,
 // id, title, level and what the rounds were; the records come with the
 // committee (they are staff copies), the example's outcome after its decision.
 http::message_generator calibration_list(const request& req, hub& h) {
-  std::string body = "{\"packets\":[";
-  bool first = true;
-  for (const auto& e : h.scenarios()->examples) {
+  return json_list(req, "packets", h.scenarios()->examples, [](const v1::ExamplePacket& e) {
     v1::ExamplePacket summary;
-    summary.set_id(e->id());
-    summary.set_title(e->title());
-    summary.set_target_level(e->target_level());
-    for (const auto& r : e->records()) {
+    summary.set_id(e.id());
+    summary.set_title(e.title());
+    summary.set_target_level(e.target_level());
+    for (const auto& r : e.records()) {
       auto* s = summary.add_records();
       s->set_id(r.id());
       s->set_scenario_id(r.scenario_id());
       s->set_scenario_title(r.scenario_title());
       s->set_round_type(r.round_type());
     }
-    std::string item;
-    (void)google::protobuf::util::MessageToJsonString(summary, &item, {});
-    if (!first) body += ',';
-    body += item;
-    first = false;
-  }
-  body += "]}";
-  return text_response(req, http::status::ok, std::move(body), "application/json");
+    return summary;
+  });
 }
 
 // The bearer token of a request: "Authorization: Bearer X", or ?token=X

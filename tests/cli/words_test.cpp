@@ -79,6 +79,9 @@ TEST(CliWords, EnumsAsPeopleTypeThem) {
   EXPECT_EQ(parse_enum(v1::RoundType_descriptor(), "system-design"), v1::ROUND_TYPE_SYSTEM_DESIGN);
   EXPECT_EQ(parse_enum(v1::RoundType_descriptor(), "deep-dive"), v1::ROUND_TYPE_TECHNICAL_DEEP_DIVE);
   EXPECT_EQ(parse_enum(v1::RoundType_descriptor(), "METRICS"), v1::ROUND_TYPE_METRICS_AND_DATA);
+  EXPECT_EQ(parse_enum(v1::RoundType_descriptor(), "recruiter"), v1::ROUND_TYPE_RECRUITER_SCREEN);
+  EXPECT_EQ(parse_enum(v1::RoundType_descriptor(), "technical-screen"), v1::ROUND_TYPE_TECHNICAL_SCREEN);
+  EXPECT_EQ(parse_enum(v1::RoundType_descriptor(), "tech-screen"), v1::ROUND_TYPE_TECHNICAL_SCREEN);
   EXPECT_EQ(parse_enum(v1::RoundType_descriptor(), "ROUND_TYPE_CROSS_FUNCTIONAL"), v1::ROUND_TYPE_CROSS_FUNCTIONAL);
   EXPECT_EQ(parse_enum(v1::RoundType_descriptor(), "unspecified"), std::nullopt) << "never by accident";
   EXPECT_EQ(parse_enum(v1::Level_descriptor(), "L5"), v1::LEVEL_L5);

@@ -30,7 +30,7 @@ test('connects, shows the start screen, and the server shuts down cleanly', { ti
   await page.locator('#scenario option').nth(10).waitFor({ state: 'attached' });
   assert.ok((await page.locator('#scenario option').count()) >= 10, 'the scenario list did not load');
   assert.match(await page.locator('#scenario-detail').textContent(), /L\d/);
-  assert.equal(await page.locator('#round-type option').count(), 5);
+  assert.equal(await page.locator('#round-type option').count(), 7, 'every round type, the two screens included');
 
   const userKey = await page.evaluate(() => JSON.parse(localStorage.getItem('mockloop.userKey')));
   assert.match(userKey, /^[0-9a-f]{32}$/);

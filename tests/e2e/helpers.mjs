@@ -238,6 +238,12 @@ export function screenshotPath(name) {
 export async function skipToScoring(page) {
   const stage = () => page.evaluate(() => window.mockloop.room?.state?.clock?.stage ?? '');
   for (let guard = 0; guard < 12 && (await stage()) !== 'ROOM_STAGE_SCORING'; guard++) {
+    // Just after "Start the interview" the page may still be in the lobby:
+    // a click then would land on the briefing and be counted against the
+    // lobby, one step ahead of the page, until the last click misses.
+    await page.waitForFunction(() =>
+      ['ROOM_STAGE_BRIEFING', 'ROOM_STAGE_INTERVIEW', 'ROOM_STAGE_SCORING'].includes(window.mockloop.room?.state?.clock?.stage));
+    if ((await stage()) === 'ROOM_STAGE_SCORING') break;
     const before = await page.evaluate(() => JSON.stringify(window.mockloop.room.state.clock));
     await page.locator('.controls button', { hasText: /Skip the briefing|Skip to the next phase|End the interview/ }).click();
     await page.waitForFunction(
