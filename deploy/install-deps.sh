@@ -4,7 +4,8 @@
 # touched at all when nothing is missing.
 #
 #   deploy/install-deps.sh            build + run + unit/integration tests
-#   deploy/install-deps.sh --browser  also chromium + node, for the web e2e tests
+#   deploy/install-deps.sh --browser  also chromium, node and npm (Debian's 18 will do), coturn,
+#                                     for the web e2e tests
 #   deploy/install-deps.sh --fuzz     also clang + its libFuzzer runtime (deploy/fuzz.sh)
 #
 # Flags combine (--browser --fuzz).
@@ -21,10 +22,11 @@ packages=(
   curl ca-certificates
   tzdata                    # IANA zones: bookings in each partner's local time
 )
+browser=0
 for flag in "$@"; do
   case "$flag" in
     # coturn: the e2e test of a call relayed through TURN with our credentials.
-    --browser) packages+=(chromium nodejs coturn) ;;
+    --browser) packages+=(chromium nodejs coturn); browser=1 ;;
     # libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes for
     # clang 14; llvm-14 brings llvm-symbolizer for readable crash stacks.
     --fuzz) packages+=(clang-14 libclang-rt-14-dev llvm-14) ;;
@@ -38,6 +40,14 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Debian's nodejs (18) comes without npm, which is a package of its own;
+# a nodejs from elsewhere that brings its npm needs nothing more (and
+# Debian's npm would conflict with it).
+if ((browser)) && ! command -v npm >/dev/null &&
+  ! dpkg-query -W -f='${Status}' npm 2>/dev/null | grep -q "install ok installed"; then
+  missing+=(npm)
+fi
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present"

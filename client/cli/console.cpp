@@ -118,8 +118,9 @@ const std::vector<console::command>& console::commands() {
       {{"quit", "exit"}, "quit", "leave politely and exit", &console::cmd_quit},
       {{"queue"},
        "queue <round>[,<round>...] <level> [style] [language]",
-       "queue for a peer mock: round system-design|deep-dive|behavioral|cross-functional|metrics|recruiter-screen|technical-screen, level L4-L7, "
-       "style hyperscale|consumer|platform|any",
+       "queue for a peer mock: round system-design|technical-deep-dive|behavioral-leadership|cross-functional|"
+       "metrics-and-data|recruiter-screen|technical-screen (the names `scenarios` lists), level L4-L7, "
+       "style hyperscale|fast-decision-consumer|engineering-platform|any",
        &console::cmd_queue},
       {{"invite"},
        "invite [round] [level] [style]",
@@ -1428,7 +1429,18 @@ outcome console::save_card(const v1::Scorecard& card, bool submit) {
   *m.mutable_save_scorecard()->mutable_scorecard() = card;
   m.mutable_save_scorecard()->set_submit(submit);
   auto r = simple(std::move(m));
-  if (r.kind == status::ok) card_ = card;
+  if (r.kind != status::ok) return r;
+  card_ = card;
+  if (!submit) {
+    // Say what the server now holds, so a typo'd dimension or a missing
+    // recommendation shows before `submit`.
+    int rated = 0;
+    for (const auto& sc : card.scores()) rated += sc.rating() > 0;
+    const int dims = staff_briefing_ ? staff_briefing_->scenario().rubric_size() : card.scores_size();
+    say("draft saved: " + std::to_string(rated) + " of " + std::to_string(dims) + " dimensions rated, " +
+        (card.recommendation() ? "recommendation " + rec_label(card.recommendation()) : "no recommendation yet") +
+        (card.summary().empty() ? "" : ", a summary"));
+  }
   return r;
 }
 

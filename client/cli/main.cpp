@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <csignal>
@@ -66,6 +68,8 @@ const char* usage_text =
     "  --user-key KEY            the key your interview history is kept under (default: the one in\n"
     "                            $XDG_CONFIG_HOME/mockloop/user_key or ~/.config/mockloop/user_key,\n"
     "                            created with a random value on first use)\n"
+    "  --profile NAME            keep a separate user key, user_key.NAME beside the default one: a second\n"
+    "                            person on this machine (a candidate beside an interviewer)\n"
     "  --script FILE             scripted mode: one command per line, # comments\n"
     "  --json-out                print every server message as a line of JSON on stdout\n"
     "                            (the readable lines then go to stderr)\n"
@@ -81,6 +85,7 @@ struct cli_args {
   std::string script;  // empty: interactive
   bool json_out = false;
   std::string user_key;
+  std::string profile;  // empty: the default key file
 };
 
 bool parse_url(std::string_view url, client_options& o, std::string& error) {
@@ -159,7 +164,7 @@ std::string parse_args(int argc, char** argv, cli_args& out, bool& help) {
     } else if (arg == "--no-auto-join" && flag_only()) {
       c.auto_join = false;
     } else if (arg == "--url" || arg == "--host" || arg == "--port" || arg == "--name" || arg == "--user-key" ||
-               arg == "--script" || arg == "--timeout" || arg == "--wait-timeout") {
+               arg == "--profile" || arg == "--script" || arg == "--timeout" || arg == "--wait-timeout") {
       auto v = value();
       if (!v) return arg + " needs a value";
       if (arg == "--url") {
@@ -174,6 +179,12 @@ std::string parse_args(int argc, char** argv, cli_args& out, bool& help) {
       } else if (arg == "--user-key") {
         out.user_key = *v;
         if (v->empty() || v->size() > 128) return "--user-key takes 1 to 128 bytes";
+      } else if (arg == "--profile") {
+        out.profile = *v;
+        const bool ok = !v->empty() && v->size() <= 32 && std::all_of(v->begin(), v->end(), [](char ch) {
+          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+        });
+        if (!ok) return "--profile takes 1 to 32 letters, digits, - or _";
       } else if (arg == "--script") {
         out.script = *v;
         if (v->empty()) return "--script needs a file name, or - for stdin";
@@ -224,11 +235,13 @@ std::string random_hex(size_t bytes) {
 // ~/.config/mockloop/user_key (or under $XDG_CONFIG_HOME): the key the
 // server keeps this person's interview history under. Created once with 128
 // random bits, readable by its owner only. Empty path: no home to keep it.
-fs::path user_key_path() {
+// With a profile, user_key.<profile> beside it: another person's key.
+fs::path user_key_path(const std::string& profile) {
+  const std::string file = profile.empty() ? "user_key" : "user_key." + profile;
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && xdg[0] == '/')
-    return fs::path(xdg) / "mockloop" / "user_key";
+    return fs::path(xdg) / "mockloop" / file;
   if (const char* home = std::getenv("HOME"); home && *home)
-    return fs::path(home) / ".config" / "mockloop" / "user_key";
+    return fs::path(home) / ".config" / "mockloop" / file;
   return {};
 }
 
@@ -241,8 +254,8 @@ std::string read_key(const fs::path& path) {
   return key.size() <= 128 ? key : std::string();
 }
 
-std::string load_or_create_user_key(std::string& warning) {
-  const auto path = user_key_path();
+std::string load_or_create_user_key(const std::string& profile, std::string& warning) {
+  const auto path = user_key_path(profile);
   if (path.empty()) {
     warning = "no HOME or XDG_CONFIG_HOME: using a key for this run only";
     return random_hex(16);
@@ -387,7 +400,7 @@ int main(int argc, char** argv) {
   route_protobuf_logs([](int, const char*, int, const std::string&) {});
 
   std::string warning;
-  args.console.user_key = args.user_key.empty() ? load_or_create_user_key(warning) : args.user_key;
+  args.console.user_key = args.user_key.empty() ? load_or_create_user_key(args.profile, warning) : args.user_key;
   if (!warning.empty()) std::fprintf(stderr, "mockloop: %s\n", warning.c_str());
 
   if (!args.script.empty()) {

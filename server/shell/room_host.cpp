@@ -36,6 +36,17 @@ class encoded_once {
   std::shared_ptr<const std::string> binary_, json_;
 };
 
+// "interviewer", as a sentence says it.
+std::string role_word(v1::Role r) {
+  switch (r) {
+    case v1::ROLE_CANDIDATE: return "candidate";
+    case v1::ROLE_INTERVIEWER: return "interviewer";
+    case v1::ROLE_OBSERVER: return "observer";
+    case v1::ROLE_COACH: return "coach";
+    default: return "participant";
+  }
+}
+
 }  // namespace
 
 room_host::room_host(net::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
@@ -174,10 +185,23 @@ void room_host::join(std::shared_ptr<websocket_session> s, std::string display_n
     }
     const auto now = now_ms();
     // The same person on a second device (or tab) shares their seat: their
-    // drafts and notes follow them. Only a user key identifies a person.
+    // drafts and notes follow them. Only a user key identifies a person, so
+    // a code for another role under the same key is two people on one key
+    // (two clients on one machine): refused, saying so, rather than seating
+    // the second as the first.
     if (user.starts_with("k:")) {
       for (const auto& [pid, uid] : self->users_) {
         if (uid != user || !self->core_.is_member(pid)) continue;
+        const auto seat = self->core_.role_of(pid).value_or(v1::ROLE_UNSPECIFIED);
+        if (seat != role) {
+          s->forget_room(self);
+          s->deliver_from_room(make_error(
+              request_id, v1::ERROR_CODE_FAILED_PRECONDITION,
+              "your user key already sits in this room as the " + role_word(seat) + "; to join as the " +
+                  role_word(role) + " too, connect with another user key (mockloop --profile NAME, or another browser profile)",
+              "code"));
+          return;
+        }
         spdlog::info("[room {}] {} attached to {}", self->id_, s->id(), pid);
         return self->attach(s, pid, request_id, now);
       }

@@ -258,6 +258,14 @@ TEST_F(CliScript, InterviewerAndCandidatePlayARoomToTheDebrief) {
   EXPECT_NE(i.find("marker: rollback_first"), std::string::npos);
   EXPECT_NE(i.find("note: \"Ivy\": Rolled back before debugging"), std::string::npos);
   EXPECT_NE(i.find("stage: scoring"), std::string::npos);
+  // Each scoring command says what the server now holds.
+  const auto dims = std::to_string(sc.rubric_size());
+  EXPECT_NE(i.find("draft saved: 1 of " + dims + " dimensions rated, no recommendation yet"), std::string::npos) << i;
+  EXPECT_NE(i.find("draft saved: 2 of " + dims + " dimensions rated, recommendation strong-yes\n"), std::string::npos)
+      << i;
+  EXPECT_NE(i.find("draft saved: 2 of " + dims + " dimensions rated, recommendation strong-yes, a summary"),
+            std::string::npos)
+      << i;
   EXPECT_NE(i.find("scorecard: submitted"), std::string::npos);
   EXPECT_NE(i.find("revealed: 1 scorecard(s); debrief " + debrief_id), std::string::npos) << i;
   EXPECT_NE(i.find("mock: " + debrief_id + " \"" + sc.title() + "\" as interviewer with \"Cal\""), std::string::npos)
@@ -328,6 +336,42 @@ TEST_F(CliScript, ATechnicalScreenAtL6PushesBackAndReadsTheLevel) {
   EXPECT_NE(i.find("pass lines: L4 "), std::string::npos) << i;
   EXPECT_NE(i.find("(this room: L6)"), std::string::npos) << i;
   EXPECT_NE(i.find("sample answer scoring about 2: "), std::string::npos) << i;
+}
+
+// Two clients on one machine share the default user key: the second,
+// joining with the candidate's code, is told why it cannot take that seat
+// (not seated as the interviewer); with --profile it has a key of its own
+// and joins as the candidate, as docs/cli.md's example does.
+TEST_F(CliScript, TwoClientsOnOneMachineNeedTwoProfiles) {
+  const std::map<std::string, std::string> shared = {{"XDG_CONFIG_HOME", (dir_ / "one-machine").string()}};
+  const auto interviewer = write_script(dir_, "interviewer.mls",
+                                        "create failed-canary-release\n"
+                                        "print CANDIDATE_CODE $candidate_code\n"
+                                        "wait participant candidate 20s\n");
+  auto iv_args = connect_args("Ivy");
+  iv_args.insert(iv_args.end(), {"--script", interviewer.string()});
+  cli_run iv(dir_, "interviewer", iv_args, shared);
+  const auto code = iv.wait_for_line("CANDIDATE_CODE ");
+  ASSERT_EQ(code.size(), 32u) << iv.out() << iv.err();
+
+  const auto candidate = write_script(dir_, "candidate.mls", "join $CODE\nwhoami\n");
+  auto same = shared;
+  same["CODE"] = code;
+  auto ca_args = connect_args("Cal");
+  ca_args.insert(ca_args.end(), {"--script", candidate.string()});
+  cli_run refused(dir_, "same-key", ca_args, same);
+  EXPECT_EQ(refused.wait_exit(), 1) << refused.out() << refused.err();
+  EXPECT_NE(refused.err().find("already sits in this room as the interviewer"), std::string::npos) << refused.err();
+  EXPECT_NE(refused.err().find("--profile"), std::string::npos) << refused.err();
+  EXPECT_EQ(refused.out().find("as interviewer"), std::string::npos) << "not seated as the interviewer\n" << refused.out();
+
+  auto own_args = ca_args;
+  own_args.insert(own_args.begin(), {"--profile", "cal"});
+  cli_run own(dir_, "own-key", own_args, same);
+  ASSERT_EQ(own.wait_exit(), 0) << own.out() << own.err();
+  EXPECT_NE(own.out().find(" as candidate "), std::string::npos) << own.out();
+  EXPECT_TRUE(fs::exists(dir_ / "one-machine" / "mockloop" / "user_key.cal"));
+  EXPECT_EQ(iv.wait_exit(), 0) << iv.out() << iv.err();
 }
 
 // A server Error ends the script at that line, with the error's code.

@@ -107,4 +107,17 @@ TEST(CliWords, ClockText) {
 }
 
 }  // namespace
+// One name per round type and company style: what `scenarios` prints
+// (enum_label) is what `queue` and `invite` take back.
+TEST(CliWords, TheNamesTheListPrintsAreTheNamesTheQueueTakes) {
+  for (const auto* e : {v1::RoundType_descriptor(), v1::CompanyStyle_descriptor(), v1::Level_descriptor()})
+    for (int i = 0; i < e->value_count(); ++i) {
+      const int v = e->value(i)->number();
+      if (v == 0) continue;
+      EXPECT_EQ(parse_enum(e, enum_label(e, v)), v) << e->name() << " " << enum_label(e, v);
+    }
+  EXPECT_EQ(enum_label(v1::RoundType_descriptor(), v1::ROUND_TYPE_TECHNICAL_DEEP_DIVE), "technical-deep-dive");
+  EXPECT_EQ(enum_label(v1::CompanyStyle_descriptor(), v1::COMPANY_STYLE_FAST_DECISION_CONSUMER), "fast-decision-consumer");
+}
+
 }  // namespace mockloop::cli

@@ -24,11 +24,14 @@ MOCKLOOP_SERVER=$(cd "$(dirname "$server")" && pwd)/$(basename "$server")
 export MOCKLOOP_SERVER
 cd "$repo"
 
-if [[ ! -x /usr/bin/chromium ]] || ! command -v node >/dev/null; then
+# Debian 12's own nodejs (18) and npm do: playwright-core is pinned to the
+# last release that supports Node 18 (package.json).
+if [[ ! -x /usr/bin/chromium ]] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   bash deploy/install-deps.sh --browser
 fi
-if ! command -v npm >/dev/null || (($(node -p 'process.versions.node.split(".")[0]') < 20)); then
-  echo "e2e: need node 20 or newer with npm (playwright-core requires it); have node $(node --version)" >&2
+if ! command -v npm >/dev/null || (($(node -p 'process.versions.node.split(".")[0]') < 18)); then
+  echo "e2e: need node 18 or newer with npm; have node $(node --version 2>/dev/null || echo none)," \
+    "npm $(npm --version 2>/dev/null || echo none)" >&2
   exit 1
 fi
 
