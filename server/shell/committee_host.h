@@ -16,11 +16,12 @@ namespace mockloop {
 class websocket_session;
 class room_directory;
 class store;
+class store_writer;
 
 class committee_host : public std::enable_shared_from_this<committee_host> {
  public:
   committee_host(boost::asio::any_io_executor strand, std::weak_ptr<room_directory> directory, std::string id,
-                 std::vector<v1::DebriefRecord> packet, std::shared_ptr<store> db,
+                 std::vector<v1::DebriefRecord> packet, std::shared_ptr<store_writer> writer,
                  std::shared_ptr<const v1::ExamplePacket> example = nullptr);
 
   const std::string& id() const { return id_; }
@@ -32,13 +33,15 @@ class committee_host : public std::enable_shared_from_this<committee_host> {
   void handle(std::string member_id, v1::ClientMessage m);
 
  private:
+  void save_decision(const std::string& chair, const v1::CommitteeDecision& d, uint32_t request_id, int64_t now);
   void apply(const committee_effects& fx, const std::string& requester);
 
   boost::asio::any_io_executor strand_;
   std::weak_ptr<room_directory> directory_;
   std::string id_;
   committee core_;
-  std::shared_ptr<store> db_;
+  std::shared_ptr<store_writer> writer_;  // the record is written off the I/O threads
+  bool saving_ = false;                   // a decision's record is being written
   std::vector<std::pair<std::string, v1::Role>> codes_;
   std::unordered_map<std::string, std::weak_ptr<websocket_session>> members_;
   bool disposed_ = false;

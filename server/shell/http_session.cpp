@@ -13,6 +13,7 @@
 #include "mockloop/core/access.h"
 #include "mockloop/core/debrief_markdown.h"
 #include "store.h"
+#include "store_writer.h"
 #include "room_directory.h"
 #include "static_files.h"
 #include "websocket_session.h"
@@ -125,24 +126,28 @@ std::string request_token(const request& req) {
   return {};
 }
 
+struct page {
+  http::status status;
+  std::string body;
+  std::string type = "text/plain; charset=utf-8";
+};
+
 // GET /api/debriefs/{id}[.md]: the record in JSON (protobuf's mapping) or
 // Markdown, for holders of one of the room's codes only. An unknown id and
-// a wrong token look the same (403), so ids cannot be probed.
-http::message_generator debrief_page(const request& req, hub& h, std::string_view id) {
-  const bool markdown = id.ends_with(".md");
-  if (markdown) id.remove_suffix(3);
-  const std::string debrief_id(id);
-  const auto token = request_token(req);
-  const auto role = token.empty() || !h.db ? std::nullopt : h.db->debrief_access(debrief_id, token);
-  if (!role) return text_response(req, http::status::forbidden, "this debrief needs a code from its room\n");
-  auto record = h.db->debrief(debrief_id);
-  if (!record) return text_response(req, http::status::not_found, "no such debrief\n");
+// a wrong token look the same (403), so ids cannot be probed. Run on the
+// store's thread: an I/O thread never reads SQLite.
+page debrief_page(store& db, std::string id, const std::string& token) {
+  const bool markdown = std::string_view(id).ends_with(".md");
+  if (markdown) id.resize(id.size() - 3);
+  const auto role = token.empty() ? std::nullopt : db.debrief_access(id, token);
+  if (!role) return {http::status::forbidden, "this debrief needs a code from its room\n"};
+  auto record = db.debrief(id);
+  if (!record) return {http::status::not_found, "no such debrief\n"};
   if (*role == v1::ROLE_CANDIDATE) record = for_candidate(std::move(*record));
-  if (markdown) return text_response(req, http::status::ok, render_markdown(*record), "text/markdown; charset=utf-8");
+  if (markdown) return {http::status::ok, render_markdown(*record), "text/markdown; charset=utf-8"};
   std::string body;
-  google::protobuf::util::JsonPrintOptions opts;
-  (void)google::protobuf::util::MessageToJsonString(*record, &body, opts);
-  return text_response(req, http::status::ok, std::move(body), "application/json");
+  (void)google::protobuf::util::MessageToJsonString(*record, &body, {});
+  return {http::status::ok, std::move(body), "application/json"};
 }
 
 http::message_generator static_file(const request& req, const std::string& root) {
@@ -218,7 +223,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (path == "/api/scenarios") return do_write(scenario_list(req, *hub_));
   if (path == "/api/loops") return do_write(loop_list(req, *hub_));
   if (path == "/api/calibration") return do_write(calibration_list(req, *hub_));
-  if (path.starts_with("/api/debriefs/")) return do_write(debrief_page(req, *hub_, path.substr(14)));
+  if (path.starts_with("/api/debriefs/")) return debrief(std::string(path.substr(14)));
   if (path.starts_with("/calendar/") && hub_->schedule) return calendar(std::string(path.substr(10)));
   if (path == "/ws")
     return do_write(text_response(req, http::status::upgrade_required,
@@ -279,6 +284,25 @@ void http_session::calendar(std::string rest) {
       self->do_write(text_response(self->parser_->get(), static_cast<http::status>(status), std::move(body), type));
     });
   });
+}
+
+// A debrief page, read on the store's thread; the request stays in parser_
+// until the write is done.
+void http_session::debrief(std::string id) {
+  if (!hub_->db || !hub_->writer)
+    return do_write(text_response(parser_->get(), http::status::forbidden, "this debrief needs a code from its room\n"));
+  auto answer = std::make_shared<page>();
+  hub_->writer->submit(
+      [answer, id = std::move(id), token = request_token(parser_->get())](store& db, std::string*) {
+        *answer = debrief_page(db, id, token);
+        return true;
+      },
+      [self = shared_from_this(), answer](bool ok, const std::string& error) {
+        if (!ok) *answer = {http::status::service_unavailable, "the store could not answer: " + error + "\n"};
+        net::post(self->stream_.get_executor(), [self, answer] {
+          self->do_write(text_response(self->parser_->get(), answer->status, std::move(answer->body), answer->type));
+        });
+      });
 }
 
 void http_session::do_write(http::message_generator msg) {

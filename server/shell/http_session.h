@@ -25,6 +25,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void upgrade();
   void calendar(std::string rest);
+  void debrief(std::string id);
   void do_write(boost::beast::http::message_generator msg);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
 

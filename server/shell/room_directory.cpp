@@ -10,6 +10,7 @@
 #include "room_host.h"
 #include "sha256.h"
 #include "store.h"
+#include "store_writer.h"
 
 namespace mockloop {
 namespace {
@@ -22,7 +23,8 @@ std::string code_hash(const std::string& code) {
 }  // namespace
 
 room_directory::created room_directory::create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type,
-                                               const std::string& creator, v1::Level target_level) {
+                                               const std::string& creator, v1::Level target_level,
+                                               std::function<void()> stored) {
   created out;
   if (!creator.empty()) {
     std::lock_guard lock(mutex_);
@@ -41,11 +43,23 @@ room_directory::created room_directory::create(std::shared_ptr<const v1::Scenari
   }
   out.host->set_access_codes(hashes);  // the same codes open the room's debriefs
   // Durable before any code is out, so the room can be rebuilt after a
-  // crash. Without it the room still runs, just not past a crash.
-  if (db_) {
+  // crash. Without it the room still runs, just not past a crash. On the
+  // store's thread, ahead of the room's own event writes (the writer keeps
+  // the order), so an I/O thread never waits on the disk.
+  if (writer_) {
+    writer_->submit(
+        [id, type, at = monotonic_unix_ms(), scenario, codes = out.codes](store& db, std::string* err) {
+          return db.create_room(id, type, at, *scenario, codes, err);
+        },
+        [id, stored = std::move(stored)](bool ok, const std::string& err) {
+          if (!ok) spdlog::error("[room {}] not stored; it will not survive a restart: {}", id, err);
+          if (stored) stored();
+        });
+  } else {
     std::string err;
-    if (!db_->create_room(id, type, monotonic_unix_ms(), sc, out.codes, &err))
+    if (db_ && !db_->create_room(id, type, monotonic_unix_ms(), sc, out.codes, &err))
       spdlog::error("[room {}] not stored; it will not survive a restart: {}", id, err);
+    if (stored) stored();
   }
   std::lock_guard lock(mutex_);
   rooms_.emplace(id, out.host);
@@ -119,8 +133,8 @@ room_directory::created_committee room_directory::create_committee(
     if (by_creator_[creator] >= max_per_creator_) return out;
   }
   const auto id = "c" + random_hex(8);
-  out.host = std::make_shared<committee_host>(boost::asio::make_strand(io_), weak_from_this(), id, std::move(packet), db_,
-                                              std::move(example));
+  out.host = std::make_shared<committee_host>(boost::asio::make_strand(io_), weak_from_this(), id, std::move(packet),
+                                              writer_, std::move(example));
   out.member_code = random_hex(16);
   out.chair_code = random_hex(16);
   // Members read the record as staff; the chair's code opens it too.

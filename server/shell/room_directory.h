@@ -36,8 +36,10 @@ class room_directory : public std::enable_shared_from_this<room_directory> {
   };
   // `creator`: the user opening it, held to max_per_creator rooms and
   // committees at once (host is null beyond); empty for the matchmaker.
+  // `stored` runs (on the store's thread) once the room and its codes are
+  // durable, or their write failed (logged): hand the codes out from it.
   created create(std::shared_ptr<const v1::Scenario> scenario, v1::SessionType type, const std::string& creator = {},
-                 v1::Level target_level = v1::LEVEL_UNSPECIFIED);
+                 v1::Level target_level = v1::LEVEL_UNSPECIFIED, std::function<void()> stored = {});
 
   struct found {
     std::shared_ptr<room_host> host;

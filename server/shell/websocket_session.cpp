@@ -1,5 +1,7 @@
 #include "websocket_session.h"
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "clock.h"
@@ -311,9 +313,14 @@ void websocket_session::route(v1::ClientMessage m) {
       if (!v1::Level_IsValid(req.target_level()))
         return deliver(
             make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "target level must be L4 to L7", "targetLevel"));
+      // The codes go out once the room is stored (see below).
+      auto reply = std::make_shared<v1::ServerMessage>();
+      reply->set_request_id(rid);
       auto created = hub_->rooms->create(
           std::move(scenario), role == v1::ROLE_COACH ? v1::SESSION_TYPE_GROUP_COACHING : v1::SESSION_TYPE_PRIVATE,
-          user_id(), req.target_level());
+          user_id(), req.target_level(), [self = shared_from_this(), reply] {
+            net::post(self->ws_.get_executor(), [self, reply] { self->deliver(*reply); });
+          });
       if (!created.host) {
         hub_->metrics().rooms_refused.fetch_add(1, std::memory_order_relaxed);
         return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION,
@@ -327,13 +334,11 @@ void websocket_session::route(v1::ClientMessage m) {
       // code: otherwise a guest who joins and leaves first empties the room
       // and it is disposed under its creator.
       created.host->join(shared_from_this(), core_.hello().display_name(), role, user_id(), 0);
-      v1::ServerMessage reply;
-      reply.set_request_id(rid);
-      auto* rc = reply.mutable_room_created();
+      auto* rc = reply->mutable_room_created();
       rc->set_room_id(created.host->id());
       for (auto& c : created.codes) *rc->add_codes() = std::move(c);
       spdlog::info("[{}] created room {} ({})", id_, created.host->id(), req.scenario_id());
-      return deliver(reply);
+      return;
     }
     case v1::ClientMessage::kJoinRoom: {
       if (current || in_committee)
@@ -428,29 +433,67 @@ void websocket_session::drop_room(std::shared_ptr<room_host> r) {
 }
 
 // The chair proves access to each record of the packet with one of its
-// room's codes; a candidate's code gives the candidate's copy.
+// room's codes; a candidate's code gives the candidate's copy. The records
+// are read on the store's thread (an I/O thread never reads SQLite), then
+// the committee opens back on this session's strand.
 void websocket_session::create_committee(const v1::CreateCommittee& req, uint32_t request_id) {
-  std::vector<v1::DebriefRecord> packet;
-  std::shared_ptr<const v1::ExamplePacket> example;
   if (!req.example_packet().empty()) {
     if (!req.packet().empty())
       return deliver(make_error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT,
                                 "an example packet or your own records, not both", "examplePacket"));
-    example = hub_->scenarios()->find_example(req.example_packet());
+    auto example = hub_->scenarios()->find_example(req.example_packet());
     if (!example)
       return deliver(make_error(request_id, v1::ERROR_CODE_NOT_FOUND,
                                 "no example packet '" + req.example_packet() + "'", "examplePacket"));
-    packet.assign(example->records().begin(), example->records().end());
+    std::vector<v1::DebriefRecord> packet(example->records().begin(), example->records().end());
+    return open_committee(std::move(packet), std::move(example), request_id);
   }
-  for (const auto& item : req.packet()) {
-    const auto role = hub_->db ? hub_->db->debrief_access(item.debrief_id(), item.code()) : std::nullopt;
-    if (!role)
-      return deliver(make_error(request_id, v1::ERROR_CODE_PERMISSION_DENIED,
-                                "no access to debrief '" + item.debrief_id() + "' with that code", "packet"));
-    auto record = hub_->db->debrief(item.debrief_id());
-    if (!record) return deliver(make_error(request_id, v1::ERROR_CODE_NOT_FOUND, "no debrief '" + item.debrief_id() + "'"));
-    packet.push_back(*role == v1::ROLE_CANDIDATE ? for_candidate(std::move(*record)) : std::move(*record));
-  }
+  if (!hub_->db || !hub_->writer)
+    return deliver(make_error(request_id, v1::ERROR_CODE_PERMISSION_DENIED,
+                              "no access to debrief '" + req.packet(0).debrief_id() + "' with that code", "packet"));
+  struct outcome {
+    std::vector<v1::DebriefRecord> packet;
+    std::optional<v1::ServerMessage> refusal;
+  };
+  auto result = std::make_shared<outcome>();
+  hub_->writer->submit(
+      [req, request_id, result](store& db, std::string*) {
+        for (const auto& item : req.packet()) {
+          const auto role = db.debrief_access(item.debrief_id(), item.code());
+          if (!role) {
+            result->refusal = make_error(request_id, v1::ERROR_CODE_PERMISSION_DENIED,
+                                         "no access to debrief '" + item.debrief_id() + "' with that code", "packet");
+            return true;
+          }
+          auto record = db.debrief(item.debrief_id());
+          if (!record) {
+            result->refusal =
+                make_error(request_id, v1::ERROR_CODE_NOT_FOUND, "no debrief '" + item.debrief_id() + "'", "packet");
+            return true;
+          }
+          result->packet.push_back(*role == v1::ROLE_CANDIDATE ? for_candidate(std::move(*record))
+                                                               : std::move(*record));
+        }
+        return true;
+      },
+      [self = shared_from_this(), result, request_id](bool ok, const std::string& error) {
+        net::post(self->ws_.get_executor(), [self, result, request_id, ok, error] {
+          if (!ok) {
+            spdlog::error("[{}] committee packet not read: {}", self->id_, error);
+            return self->deliver(
+                make_error(request_id, v1::ERROR_CODE_UNAVAILABLE, "the store could not answer; try again"));
+          }
+          if (result->refusal) return self->deliver(*result->refusal);
+          // Still free for a committee: the session may have joined a room meanwhile.
+          if (self->room_.lock() || self->committee_.lock())
+            return self->deliver(make_error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+          self->open_committee(std::move(result->packet), nullptr, request_id);
+        });
+      });
+}
+
+void websocket_session::open_committee(std::vector<v1::DebriefRecord> packet,
+                                       std::shared_ptr<const v1::ExamplePacket> example, uint32_t request_id) {
   auto created = hub_->rooms->create_committee(std::move(packet), user_id(), std::move(example));
   if (!created.host) {
     hub_->metrics().rooms_refused.fetch_add(1, std::memory_order_relaxed);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -17,6 +18,7 @@
 #include "frame_queue.h"
 #include "hub.h"
 #include "mockloop/core/protocol_session.h"
+#include "mockloop/v1/debrief.pb.h"
 
 namespace mockloop {
 
@@ -82,6 +84,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void drop_queue(bool keep_front);
   void route(v1::ClientMessage m);
   void create_committee(const v1::CreateCommittee& req, uint32_t request_id);
+  void open_committee(std::vector<v1::DebriefRecord> packet, std::shared_ptr<const v1::ExamplePacket> example,
+                      uint32_t request_id);
   void set_room(std::shared_ptr<room_host> r);
   // Saves (for room_id) or drops (empty) a token's hash on the store's
   // writer thread; `then` runs on this session's strand once it is done.
