@@ -820,7 +820,9 @@ TEST(ScenarioLibrary, RealLibraryKeepsTheGuidesConventions) {
     }
     EXPECT_EQ(sample_levels, (std::set<uint32_t>{2, 4}));
     EXPECT_TRUE(in(s->interviewer().notes_size(), 2, 4));
-    if (s->round_type() == v1::ROUND_TYPE_TECHNICAL_SCREEN) EXPECT_FALSE(s->candidate().code().empty());
+    if (s->round_type() == v1::ROUND_TYPE_TECHNICAL_SCREEN) {
+      EXPECT_FALSE(s->candidate().code().empty());
+    }
     bool gated_at_time = false;
     for (const auto& f : s->follow_ups()) {
       EXPECT_FALSE(f.purpose().empty()) << f.id();
