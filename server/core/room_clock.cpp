@@ -1,0 +1,178 @@
+// The room's clock: phases, their budgets, pauses, and the scripted
+// follow-ups that come due on it.
+#include "mockloop/core/room.h"
+
+#include <algorithm>
+
+namespace mockloop {
+namespace {
+
+constexpr const char* briefing_phase_id = "briefing";
+
+}  // namespace
+
+int64_t room::phase_elapsed(int64_t now) const {
+  return phase_used_ms_ + (running() ? std::max<int64_t>(0, now - *running_since_) : 0);
+}
+
+int64_t room::interview_elapsed(int64_t now) const {
+  const bool counting = running() && stage_ == v1::ROOM_STAGE_INTERVIEW;
+  return interview_used_ms_ + (counting ? std::max<int64_t>(0, now - *running_since_) : 0);
+}
+
+int64_t room::deadline() const { return running() ? *running_since_ + (phase_budget_ms_ - phase_used_ms_) : 0; }
+
+void room::fold(int64_t at) {
+  if (!running()) return;
+  const int64_t ran = std::max<int64_t>(0, at - *running_since_);
+  phase_used_ms_ += ran;
+  if (stage_ == v1::ROOM_STAGE_INTERVIEW) interview_used_ms_ += ran;
+  running_since_ = at;
+}
+
+std::string room::current_phase_id() const {
+  if (stage_ == v1::ROOM_STAGE_BRIEFING) return briefing_phase_id;
+  if (stage_ == v1::ROOM_STAGE_INTERVIEW && phase_index_ >= 0) return scenario_->phases(phase_index_).id();
+  return {};
+}
+
+// Starts phase `index` (-1: the briefing) at `at`. A paused clock stays
+// paused across the change, so skipping while paused does not start time.
+void room::enter_phase(int index, int64_t at) {
+  start_phase(index, at);
+  if (index >= 0) log(at, "").set_phase_started(scenario_->phases(index).id());
+}
+
+void room::start_phase(int index, int64_t at) {
+  phase_index_ = index;
+  phase_used_ms_ = 0;
+  phase_budget_ms_ = index < 0 ? int64_t{settings_.briefing_seconds} * 1000
+                               : int64_t{scenario_->phases(index).duration_seconds()} * 1000;
+  if (paused_)
+    running_since_.reset();
+  else
+    running_since_ = at;
+  if (index == 0 && first_phase_ms_ == 0) first_phase_ms_ = at;
+}
+
+// Ends the briefing or the current phase at `at` and moves on.
+void room::end_current(int64_t at, room_effects& fx) {
+  fold(at);
+  fx.state_changed = true;
+  if (stage_ == v1::ROOM_STAGE_BRIEFING) {
+    stage_ = v1::ROOM_STAGE_INTERVIEW;
+    log(at, "").set_stage_entered(stage_);
+    enter_phase(0, at);
+    return;
+  }
+  if (phase_index_ + 1 < scenario_->phases_size()) {
+    enter_phase(phase_index_ + 1, at);
+    return;
+  }
+  stage_ = v1::ROOM_STAGE_SCORING;
+  phase_index_ = -1;
+  running_since_.reset();
+  paused_ = false;
+  phase_budget_ms_ = phase_used_ms_ = 0;
+  log(at, "").set_stage_entered(stage_);
+}
+
+room_effects room::advance(int64_t now_ms) {
+  room_effects fx;
+  // Phases that ended while nobody looked end at their own deadlines, so
+  // the next phase's clock starts where the last one stopped.
+  while (running() && (stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW) &&
+         now_ms >= deadline()) {
+    const auto at = deadline();
+    fire_due(at, fx);  // what came due in this phase is asked before it ends
+    end_current(at, fx);
+    fire_due(at, fx);
+  }
+  fire_due(now_ms, fx);
+  release_expired(now_ms, fx);
+  return fx;
+}
+
+bool room::has_clock() const { return stage_ == v1::ROOM_STAGE_BRIEFING || stage_ == v1::ROOM_STAGE_INTERVIEW; }
+
+// When follow-up `f` comes due on the running clock, if it is a timed one
+// that can still fire.
+std::optional<int64_t> room::due_at(const v1::FollowUp& f) const {
+  if (!running() || stage_ != v1::ROOM_STAGE_INTERVIEW || asked_ids_.count(f.id())) return std::nullopt;
+  if (f.has_in_phase()) {
+    if (f.in_phase().phase_id() != current_phase_id()) return std::nullopt;
+    return *running_since_ + (int64_t{f.in_phase().after_seconds()} * 1000 - phase_used_ms_);
+  }
+  if (f.has_at_time()) {
+    if (!f.at_time().unless_marker().empty() && ticked_.count(f.at_time().unless_marker())) return std::nullopt;
+    return *running_since_ + (int64_t{f.at_time().at_seconds()} * 1000 - interview_used_ms_);
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> room::next_wakeup_ms() const {
+  std::optional<int64_t> next;
+  auto sooner = [&](int64_t t) { next = next ? std::min(*next, t) : t; };
+  for (const auto& p : participants_)
+    if (!p.connected) sooner(p.release_at_ms);
+  if (!running() || !has_clock()) return next;
+  sooner(deadline());
+  for (const auto& f : scenario_->follow_ups())
+    if (auto due = due_at(f)) sooner(*due);
+  return next;
+}
+
+void room::fire_due(int64_t now, room_effects& fx) {
+  if (stage_ != v1::ROOM_STAGE_INTERVIEW) return;
+  // Asking one can make a chained one due, so go round until quiet.
+  for (bool fired = true; fired;) {
+    fired = false;
+    for (const auto& f : scenario_->follow_ups()) {
+      if (asked_ids_.count(f.id())) continue;
+      bool due = false;
+      if (f.has_on_move()) {
+        const auto& t = f.on_move();
+        due = ticked_.count(t.marker_id()) && (t.after_follow_up().empty() || asked_ids_.count(t.after_follow_up()));
+      } else if (auto at = due_at(f)) {
+        due = *at <= now;
+      }
+      if (due) {
+        record_ask(f.id(), f.text(), true, now, "", fx);
+        fired = true;
+      }
+    }
+  }
+}
+
+void room::record_ask(const std::string& follow_up_id, const std::string& text, bool by_script, int64_t now,
+                      const std::string& by, room_effects& fx) {
+  v1::AskedFollowUp a;
+  a.set_follow_up_id(follow_up_id);
+  a.set_text(text);
+  a.set_asked_at_ms(now);
+  a.set_phase_id(current_phase_id());
+  a.set_by_script(by_script);
+  if (!follow_up_id.empty()) asked_ids_.insert(follow_up_id);
+  *log(now, by).mutable_follow_up_asked() = a;
+  asked_.push_back(std::move(a));
+  fx.state_changed = true;
+}
+
+v1::RoomClock room::clock(int64_t now) const {
+  v1::RoomClock c;
+  c.set_stage(stage_);
+  c.set_phase_id(current_phase_id());
+  if (stage_ == v1::ROOM_STAGE_BRIEFING) c.set_phase_name("Briefing");
+  if (stage_ == v1::ROOM_STAGE_INTERVIEW && phase_index_ >= 0) c.set_phase_name(scenario_->phases(phase_index_).name());
+  c.set_phase_index(stage_ == v1::ROOM_STAGE_INTERVIEW ? phase_index_ : -1);
+  if (has_clock()) {
+    c.set_remaining_ms(std::max<int64_t>(0, phase_budget_ms_ - phase_elapsed(now)));
+    c.set_deadline_ms(deadline());
+    c.set_paused(paused_);
+  }
+  c.set_server_time_ms(now);
+  c.set_interview_elapsed_ms(interview_elapsed(now));
+  return c;
+}
+
+}  // namespace mockloop

@@ -1,0 +1,142 @@
+// What each role sees of the room: the public state, the staff views with
+// their private parts, the briefings and the ticks.
+#include "mockloop/core/room.h"
+
+#include <algorithm>
+
+#include "mockloop/core/scoring.h"
+
+namespace mockloop {
+
+
+v1::RoomState room::public_state(int64_t now) const {
+  v1::RoomState s;
+  s.set_room_id(id_);
+  // One more for every logged change the candidate may see.
+  s.set_version(1 + events_.size() - private_events_);
+  *s.mutable_clock() = clock(now);
+  for (const auto& p : participants_) {
+    auto* out = s.add_participants();
+    out->set_participant_id(p.id);
+    out->set_display_name(p.name);
+    out->set_role(p.role);
+    out->set_connected(p.connected);
+  }
+  for (const auto& a : asked_) *s.add_asked() = a;
+  s.set_round(round_);
+  s.set_target_level(target_level_);
+  s.set_scenario_id(scenario_->id());
+  s.set_scenario_title(scenario_->title());
+  return s;
+}
+
+room_views room::views(int64_t now_ms) const { return build_views(now_ms, nullptr); }
+
+room_views room::staff_views(int64_t now_ms, const std::vector<std::string>& staff_ids) const {
+  return build_views(now_ms, &staff_ids);
+}
+
+std::vector<std::string> room::staff_ids() const {
+  std::vector<std::string> out;
+  for (const auto& x : participants_)
+    if (is_staff(x.role)) out.push_back(x.id);
+  return out;
+}
+
+// A rater's notes and draft are seen by the rater and by any coach.
+std::vector<std::string> room::note_readers(const participant& author) const {
+  std::vector<std::string> out{author.id};
+  for (const auto& x : participants_)
+    if (x.role == v1::ROLE_COACH && x.id != author.id) out.push_back(x.id);
+  return out;
+}
+
+bool room::revealed() const {
+  // The stage first: the log only needs scanning once scoring is over.
+  if (stage_ != v1::ROOM_STAGE_REVEALED && stage_ != v1::ROOM_STAGE_CLOSED) return false;
+  // This round's events only: a coaching session's log goes on across rounds.
+  for (auto it = events_.rbegin(); it != events_.rend() && !it->has_round_started(); ++it)
+    if (it->has_revealed()) return true;
+  return false;
+}
+
+room_views room::build_views(int64_t now_ms, const std::vector<std::string>* only) const {
+  room_views v;
+  v.candidate_view = public_state(now_ms);
+  const auto expected = expected_raters();
+  const bool revealed = this->revealed();
+  const auto cards = revealed ? submitted_cards() : std::vector<v1::Scorecard>{};
+  v1::Aggregation aggregation;
+  if (revealed) {
+    const std::vector<v1::RubricDimension> rubric(scenario_->rubric().begin(), scenario_->rubric().end());
+    aggregation = aggregate(rubric, cards, target_level_);
+  }
+  for (const auto& p : participants_) {
+    if (!is_staff(p.role)) {
+      if (!only) v.candidate_ids.push_back(p.id);
+      continue;
+    }
+    if (only && std::find(only->begin(), only->end(), p.id) == only->end()) continue;
+    v1::StaffRoomState s;
+    *s.mutable_room() = v.candidate_view;
+    for (const auto& m : ticked_) s.add_ticked_markers(m);
+    // Notes are private: each rater sees their own, the coach sees all.
+    for (const auto& n : notes_)
+      if (p.role == v1::ROLE_COACH || n.author_id() == p.id) *s.add_notes() = n;
+    // Sealed scoring: a rater sees their own card and who has submitted,
+    // nothing of anyone else's until the reveal; the coach watches all.
+    if (const auto it = cards_.find(p.id); it != cards_.end()) *s.mutable_my_scorecard() = it->second;
+    for (const auto& [id, c] : cards_)
+      if (c.submitted()) s.add_submitted_by(id);
+    for (const auto& id : expected) s.add_expected_raters(id);
+    if (p.role == v1::ROLE_COACH)
+      for (const auto& [id, c] : cards_) *s.add_live_scorecards() = c;
+    if (revealed) {
+      for (const auto& c : cards) *s.add_revealed() = c;
+      *s.mutable_aggregation() = aggregation;
+      s.set_debrief_id(debrief_id());
+    }
+    v.staff_views.emplace_back(p.id, std::move(s));
+  }
+  return v;
+}
+
+v1::CandidateBriefing room::candidate_briefing() const {
+  v1::CandidateBriefing b;
+  b.set_room_id(id_);
+  b.set_scenario_id(scenario_->id());
+  b.set_title(scenario_->title());
+  b.set_round_type(scenario_->round_type());
+  *b.mutable_brief() = scenario_->candidate();
+  for (const auto& ph : scenario_->phases()) {
+    auto* info = b.add_phases();
+    info->set_id(ph.id());
+    info->set_name(ph.name());
+    info->set_duration_seconds(ph.duration_seconds());
+    info->set_candidate_guidance(ph.candidate_guidance());
+    info->set_sketch(ph.sketch());
+  }
+  return b;
+}
+
+v1::StaffBriefing room::staff_briefing() const {
+  v1::StaffBriefing b;
+  b.set_room_id(id_);
+  *b.mutable_scenario() = *scenario_;
+  return b;
+}
+
+std::variant<v1::CandidateBriefing, v1::StaffBriefing> room::briefing_for(const std::string& participant_id) const {
+  const auto* p = find(participant_id);
+  if (p && is_staff(p->role)) return staff_briefing();
+  return candidate_briefing();
+}
+
+v1::Tick room::tick(int64_t now_ms) const {
+  v1::Tick t;
+  t.set_room_id(id_);
+  *t.mutable_clock() = clock(now_ms);
+  return t;
+}
+
+}  // namespace mockloop
