@@ -36,9 +36,15 @@ std::vector<std::pair<std::string, bool>> room::timeline(bool include_staff_only
         for (const auto& ph : scenario_->phases())
           if (ph.id() == e.phase_started()) what = "phase started: " + ph.name();
         break;
-      case v1::RoomEvent::kPaused: what = e.paused() ? "paused" : "resumed"; break;
-      case v1::RoomEvent::kExtendedSeconds: what = "extended by " + std::to_string(e.extended_seconds()) + " s"; break;
-      case v1::RoomEvent::kSkippedPhase: what = "phase ended early: " + e.skipped_phase(); break;
+      case v1::RoomEvent::kPaused:
+        what = e.paused() ? "paused" : "resumed";
+        break;
+      case v1::RoomEvent::kExtendedSeconds:
+        what = "extended by " + std::to_string(e.extended_seconds()) + " s";
+        break;
+      case v1::RoomEvent::kSkippedPhase:
+        what = "phase ended early: " + e.skipped_phase();
+        break;
       case v1::RoomEvent::kFollowUpAsked:
         what = std::string(e.follow_up_asked().by_script() ? "follow-up (script): " : "follow-up: ") +
                e.follow_up_asked().text();
@@ -48,17 +54,29 @@ std::vector<std::pair<std::string, bool>> room::timeline(bool include_staff_only
           if (mk.id() == e.marker_ticked()) what = (mk.bad_move() ? "bad move: " : "candidate move: ") + mk.label();
         staff_only = true;  // marker labels are script material
         break;
-      case v1::RoomEvent::kScorecardSubmitted: what = "scorecard submitted by " + name_of(e.scorecard_submitted()); break;
-      case v1::RoomEvent::kRevealed: what = "scorecards revealed"; break;
-      case v1::RoomEvent::kDisconnected: what = name_of(e.disconnected()) + " lost their connection"; break;
-      case v1::RoomEvent::kReconnected: what = name_of(e.reconnected()) + " reconnected"; break;
-      case v1::RoomEvent::kForfeited: what = name_of(e.forfeited()) + " did not come back; the round was forfeited"; break;
+      case v1::RoomEvent::kScorecardSubmitted:
+        what = "scorecard submitted by " + name_of(e.scorecard_submitted());
+        break;
+      case v1::RoomEvent::kRevealed:
+        what = "scorecards revealed";
+        break;
+      case v1::RoomEvent::kDisconnected:
+        what = name_of(e.disconnected()) + " lost their connection";
+        break;
+      case v1::RoomEvent::kReconnected:
+        what = name_of(e.reconnected()) + " reconnected";
+        break;
+      case v1::RoomEvent::kForfeited:
+        what = name_of(e.forfeited()) + " did not come back; the round was forfeited";
+        break;
       case v1::RoomEvent::kRecovered:
         what = "the server restarted; the clock stood still while it was down";
         break;
-      default: break;  // joins, notes (private) and stage changes are not the story of the interview
+      default:
+        break;  // joins, notes (private) and stage changes are not the story of the interview
     }
-    if (!what.empty() && (include_staff_only || !staff_only)) out.emplace_back(clock(e.at_ms()) + " " + what, staff_only);
+    if (!what.empty() && (include_staff_only || !staff_only))
+      out.emplace_back(clock(e.at_ms()) + " " + what, staff_only);
   }
   return out;
 }

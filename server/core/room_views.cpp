@@ -8,7 +8,6 @@
 
 namespace mockloop {
 
-
 v1::RoomState room::public_state(int64_t now) const {
   v1::RoomState s;
   s.set_room_id(id_);

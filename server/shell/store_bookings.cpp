@@ -47,8 +47,10 @@ std::vector<v1::BookingRecord> store::bookings() {
   statement_use use(s);
   while (sqlite3_step(s) == SQLITE_ROW) {
     v1::BookingRecord r;
-    if (parse_column(s, 0, &r)) out.push_back(std::move(r));
-    else spdlog::warn("[store] a stored booking does not parse; skipped");
+    if (parse_column(s, 0, &r))
+      out.push_back(std::move(r));
+    else
+      spdlog::warn("[store] a stored booking does not parse; skipped");
   }
   return out;
 }

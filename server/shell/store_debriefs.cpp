@@ -114,8 +114,8 @@ bool store::save_debrief(const v1::DebriefRecord& record, const std::vector<std:
 }
 
 bool store::save_debrief_hashed(const v1::DebriefRecord& record,
-                                const std::vector<std::pair<std::string, v1::Role>>& access_hashes,
-                                std::string* error, const std::vector<debrief_user>& users) {
+                                const std::vector<std::pair<std::string, v1::Role>>& access_hashes, std::string* error,
+                                const std::vector<debrief_user>& users) {
   if (record.id().empty()) {
     *error = "save_debrief: the record has no id";
     return false;

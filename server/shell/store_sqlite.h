@@ -113,7 +113,8 @@ class transaction {
 
 // Rows of a SELECT bound to one room id, each handed to `row`.
 template <typename Row>
-inline void select_for_room(sqlite3* db, sqlite3_stmt* s, const std::string& room_id, const char* what, const Row& row) {
+inline void select_for_room(sqlite3* db, sqlite3_stmt* s, const std::string& room_id, const char* what,
+                            const Row& row) {
   if (!s) return;
   statement_use use(s);
   if (!bind_text(s, 1, room_id)) {
