@@ -540,8 +540,11 @@ room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard&
   card.set_rater_name(p.name);
   card.set_rater_role(p.role);
   card.set_updated_ms(now);
-  *card.mutable_at_level() =
-      card_verdict(scenario_->rubric(), card, target_level_);  // the server's reading, never the client's
+  // The server's reading, never the client's; none for a rubric without
+  // pass lines (a room stored before they existed).
+  card.clear_at_level();
+  if (auto v = card_verdict(scenario_->rubric(), card, target_level_); v.dimensions_size() > 0)
+    *card.mutable_at_level() = std::move(v);
   if (!req.submit()) {
     card.set_submitted(false);
     card.set_submitted_ms(0);

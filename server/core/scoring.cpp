@@ -135,7 +135,7 @@ v1::Aggregation aggregate(const std::vector<v1::RubricDimension>& rubric, const 
   if (level != v1::LEVEL_UNSPECIFIED && !cards.empty()) {
     std::vector<std::optional<double>> means;
     for (const auto& d : out.dimensions()) means.push_back(d.ratings() ? std::optional(d.mean()) : std::nullopt);
-    *out.mutable_at_level() = level_verdict(rubric, means, level);
+    if (auto v = level_verdict(rubric, means, level); v.dimensions_size() > 0) *out.mutable_at_level() = std::move(v);
   }
   return out;
 }

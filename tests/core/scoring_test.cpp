@@ -240,8 +240,13 @@ TEST(LevelVerdict, TheAggregationReadsTheMeans) {
   const auto far = aggregate(leveled_rubric(), {rated({3, 2, 3, 3}), rated({3, 3, 3, 3})}, v1::LEVEL_L6);
   EXPECT_EQ(far.at_level().dimensions(1).standing(), v1::STANDING_FAR_BELOW);
   EXPECT_EQ(far.at_level().reason(), "Depth is 2.5 against the L6 line of 4");
-  // Without a level, nothing is read.
+  // Without a level, nothing is read; nor without pass lines (a rubric
+  // stored before they existed).
   EXPECT_FALSE(aggregate(leveled_rubric(), {rated({3, 3, 3, 3})}).has_at_level());
+  auto unlined = leveled_rubric();
+  for (auto& d : unlined) d.clear_pass_lines();
+  EXPECT_FALSE(aggregate(unlined, {rated({3, 3, 3, 3})}, v1::LEVEL_L6).has_at_level());
+  EXPECT_EQ(card_verdict(unlined, rated({3, 3, 3, 3}), v1::LEVEL_L6).dimensions_size(), 0);
 }
 
 }  // namespace

@@ -61,6 +61,8 @@ v1::Aggregation aggregate(const std::vector<v1::RubricDimension>& rubric, const 
 template <class Rubric>
 v1::LevelVerdict level_verdict(const Rubric& rubric, const std::vector<std::optional<double>>& scores, v1::Level level);
 
+// A rubric without pass lines for the level gets a verdict with no
+// dimensions, which callers leave unset.
 // The rule on one scorecard's ratings (0, "not observed", left out).
 template <class Rubric>
 v1::LevelVerdict card_verdict(const Rubric& rubric, const v1::Scorecard& card, v1::Level level);
