@@ -412,80 +412,38 @@ struct measurement {
   uint32_t workers_failed = 0;  // exited badly or were killed
 };
 
-int run(const options& o) {
-  // Every connection is a file; take all the kernel allows (the server
-  // started below inherits it).
-  rlimit rl{};
-  ::getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = rl.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &rl);
+// The server under test: its pid (0 when only connecting to one) and the
+// command that started it.
+struct server_run {
+  pid_t pid = 0;
+  std::vector<std::string> cmd;
+};
 
-  const uint32_t total = total_connections(o);
-  if (total == 0 || total > max_total_connections) {
-    spdlog::error("{} connections: between 1 and {}", total, max_total_connections);
-    return 2;
-  }
-  const uint32_t workers = o.workers ? o.workers : (total + 7999) / 8000;
-  const uint64_t per_worker = (total + workers - 1) / workers;
-  if (per_worker + 64 > rl.rlim_cur) {
-    spdlog::error("{} connections per worker exceed the open-file limit {}; use more --workers", per_worker,
-                  static_cast<uint64_t>(rl.rlim_cur));
-    return 2;
-  }
-
-  char dir_template[] = "/tmp/mockloop-load-XXXXXX";
-  if (!::mkdtemp(dir_template)) {
-    spdlog::error("cannot create a temporary directory: {}", std::strerror(errno));
-    return 1;
-  }
-  const std::string dir = dir_template;
-  // Removed on every way out, unless --keep.
-  struct dir_guard {
-    const std::string& dir;
-    bool keep;
-    ~dir_guard() {
-      std::error_code ec;
-      if (keep)
-        spdlog::info("kept {}", dir);
-      else
-        std::filesystem::remove_all(dir, ec);
-    }
-  } guard{dir, o.keep};
+// Starts the server under test (--server-bin) on a free loopback port and
+// waits until it listens; with --server-pid, uses that one. 0, or the exit
+// code of a failed start.
+int start_server(const options& o, run_plan& plan, const std::string& dir, uint32_t total, server_run& server) {
   const std::string server_log = dir + "/server.log";
-
-  // ---- the server
-  run_plan plan;
-  plan.mode = o.mode;
-  plan.bare_server = o.bare;
-  plan.json = o.json;
-  plan.host = o.host;
-  plan.port = o.port;
-  plan.rooms = o.rooms;
-  plan.observers = o.observers;
-  plan.connections = o.connections;
-  plan.action_ms = o.action_ms;
-  plan.seed = o.seed;
-  pid_t server = o.server_pid;
-  std::vector<std::string> server_cmd;
+  server.pid = o.server_pid;
   if (!o.server_bin.empty()) {
     plan.host = "127.0.0.1";
     plan.port = free_port();
-    server_cmd = {o.server_bin, "--host", "127.0.0.1", "--port", std::to_string(plan.port)};
+    server.cmd = {o.server_bin, "--host", "127.0.0.1", "--port", std::to_string(plan.port)};
     if (!o.bare) {
       // Flags this run relies on; those after "--" come later and win.
-      server_cmd.insert(server_cmd.end(), {"--data-dir", dir + "/data", "--log-level", "warn", "--max-connections",
+      server.cmd.insert(server.cmd.end(), {"--data-dir", dir + "/data", "--log-level", "warn", "--max-connections",
                                            std::to_string(total + 100)});
       // Every connection comes from 127.0.0.1: lift the per-address limits
       // of a server that has them.
       const auto help = help_text(o.server_bin, dir + "/help.txt");
       for (const char* flag : {"--max-connections-per-ip", "--messages-per-second-per-ip"})
-        if (help.find(std::string(flag) + " ") != std::string::npos) server_cmd.insert(server_cmd.end(), {flag, "0"});
+        if (help.find(std::string(flag) + " ") != std::string::npos) server.cmd.insert(server.cmd.end(), {flag, "0"});
     }
-    server_cmd.insert(server_cmd.end(), o.server_args.begin(), o.server_args.end());
-    server = spawn(server_cmd, server_log);
+    server.cmd.insert(server.cmd.end(), o.server_args.begin(), o.server_args.end());
+    server.pid = spawn(server.cmd, server_log);
     const auto give_up = steady::now() + 15s;
     for (;;) {
-      if (const auto st = exited(server)) {
+      if (const auto st = exited(server.pid)) {
         spdlog::error("the server exited with {} before listening; its log:\n{}", *st, tail_of(server_log));
         return 1;
       }
@@ -495,41 +453,33 @@ int run(const options& o) {
       }
       if (steady::now() > give_up) {
         spdlog::error("the server did not listen on port {} within 15 s", plan.port);
-        ::kill(server, SIGKILL);
+        ::kill(server.pid, SIGKILL);
         return 1;
       }
       std::this_thread::sleep_for(50ms);
     }
   }
-  auto stop_server = [&]() -> int {
-    if (o.server_bin.empty() || server <= 0) return 0;
+  return 0;
+}
+
+// SIGTERM, then SIGKILL after 15 s: the server's exit status.
+int stop_server(const options& o, pid_t server) {
+  if (o.server_bin.empty() || server <= 0) return 0;
+  if (const auto st = exited(server)) return *st;
+  ::kill(server, SIGTERM);
+  const auto give_up = steady::now() + 15s;
+  while (steady::now() < give_up) {
     if (const auto st = exited(server)) return *st;
-    ::kill(server, SIGTERM);
-    const auto give_up = steady::now() + 15s;
-    while (steady::now() < give_up) {
-      if (const auto st = exited(server)) return *st;
-      std::this_thread::sleep_for(20ms);
-    }
-    ::kill(server, SIGKILL);
-    ::waitpid(server, nullptr, 0);
-    return 128 + SIGKILL;
-  };
-
-  if (o.mode != run_mode::idle && !o.bare) {
-    plan.scenarios = o.scenarios.empty() ? scenario_ids(http_get(plan.host, plan.port, "/api/scenarios")) : o.scenarios;
-    if (plan.scenarios.empty()) {
-      spdlog::error("no scenarios: GET /api/scenarios listed none (start the server with --scenarios-dir)");
-      stop_server();
-      return 1;
-    }
+    std::this_thread::sleep_for(20ms);
   }
+  ::kill(server, SIGKILL);
+  ::waitpid(server, nullptr, 0);
+  return 128 + SIGKILL;
+}
 
-  measurement meas;
-  std::this_thread::sleep_for(500ms);  // let the server settle before its "empty" memory figure
-  meas.server_before = sample_process(server);
-  meas.load_start = loadavg();
-
-  // ---- the timeline
+// When the workers connect, when the measured window opens and closes,
+// and when everything must be done by.
+void set_timeline(const options& o, run_plan& plan, uint32_t total) {
   const auto ns = [](double s) { return static_cast<int64_t>(s * 1e9); };
   const double ramp = static_cast<double>(total) / o.connect_rate;
   const int64_t now_ns = steady::now().time_since_epoch().count();
@@ -540,9 +490,13 @@ int run(const options& o) {
   plan.interview_ns = ns(ramp + o.settle + o.duration);
   plan.stop_ns = plan.window_end_ns + ns(0.5);
   plan.deadline_ns = o.mode == run_mode::interview ? plan.window_end_ns + ns(ramp + o.grace) : plan.stop_ns + ns(10);
-  const auto at = [](int64_t t) { return steady::time_point(std::chrono::nanoseconds(t)); };
+}
 
-  // ---- the workers
+// Forks the workers, samples CPU at the window's edges, reaps them (killing
+// any past the deadline) and merges what each wrote.
+worker_results run_workers(const run_plan& plan, uint32_t workers, const std::string& dir, pid_t server,
+                           measurement& meas) {
+  const auto at = [](int64_t t) { return steady::time_point(std::chrono::nanoseconds(t)); };
   std::vector<pid_t> pids;
   for (uint32_t i = 0; i < workers; ++i) {
     const pid_t pid = ::fork();
@@ -599,10 +553,6 @@ int run(const options& o) {
     }
     std::this_thread::sleep_for(20ms);
   }
-  meas.server_end = sample_process(server);
-  if (!o.server_bin.empty()) meas.server_died = exited(server).has_value();
-  meas.server_exit = stop_server();
-
   worker_results all;
   for (uint32_t i = 0; i < workers; ++i) {
     worker_results r;
@@ -610,7 +560,16 @@ int run(const options& o) {
     if (in.read(reinterpret_cast<char*>(&r), sizeof r)) all.merge(r);
   }
 
-  // ---- the report
+  return all;
+}
+
+// The human report on stdout, the JSON one (--json), and the --check verdict.
+int report(const options& o, const measurement& meas, const worker_results& all, const server_run& started,
+           const std::string& dir, uint32_t total, uint32_t workers) {
+  const pid_t server = started.pid;
+  const auto& server_cmd = started.cmd;
+  const std::string server_log = dir + "/server.log";
+  const double ramp = static_cast<double>(total) / o.connect_rate;
   const double window = o.duration;
   const auto& sb = meas.server_before;
   const auto& sws = meas.server_window_start;
@@ -759,6 +718,84 @@ int run(const options& o) {
     spdlog::error("check failed: {} errors, {} of {} welcomed, {} ticks, {} of {} rooms completed", errors,
                   all.welcomed, total, all.ticks, all.rooms_completed, o.rooms);
   return ok ? 0 : 1;
+}
+
+int run(const options& o) {
+  // Every connection is a file; take all the kernel allows (the server
+  // started below inherits it).
+  rlimit rl{};
+  ::getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &rl);
+
+  const uint32_t total = total_connections(o);
+  if (total == 0 || total > max_total_connections) {
+    spdlog::error("{} connections: between 1 and {}", total, max_total_connections);
+    return 2;
+  }
+  const uint32_t workers = o.workers ? o.workers : (total + 7999) / 8000;
+  const uint64_t per_worker = (total + workers - 1) / workers;
+  if (per_worker + 64 > rl.rlim_cur) {
+    spdlog::error("{} connections per worker exceed the open-file limit {}; use more --workers", per_worker,
+                  static_cast<uint64_t>(rl.rlim_cur));
+    return 2;
+  }
+
+  char dir_template[] = "/tmp/mockloop-load-XXXXXX";
+  if (!::mkdtemp(dir_template)) {
+    spdlog::error("cannot create a temporary directory: {}", std::strerror(errno));
+    return 1;
+  }
+  const std::string dir = dir_template;
+  // Removed on every way out, unless --keep.
+  struct dir_guard {
+    const std::string& dir;
+    bool keep;
+    ~dir_guard() {
+      std::error_code ec;
+      if (keep)
+        spdlog::info("kept {}", dir);
+      else
+        std::filesystem::remove_all(dir, ec);
+    }
+  } guard{dir, o.keep};
+
+  // ---- the server
+  run_plan plan;
+  plan.mode = o.mode;
+  plan.bare_server = o.bare;
+  plan.json = o.json;
+  plan.host = o.host;
+  plan.port = o.port;
+  plan.rooms = o.rooms;
+  plan.observers = o.observers;
+  plan.connections = o.connections;
+  plan.action_ms = o.action_ms;
+  plan.seed = o.seed;
+  server_run server;
+  if (const int rc = start_server(o, plan, dir, total, server)) return rc;
+
+  if (o.mode != run_mode::idle && !o.bare) {
+    plan.scenarios = o.scenarios.empty() ? scenario_ids(http_get(plan.host, plan.port, "/api/scenarios")) : o.scenarios;
+    if (plan.scenarios.empty()) {
+      spdlog::error("no scenarios: GET /api/scenarios listed none (start the server with --scenarios-dir)");
+      stop_server(o, server.pid);
+      return 1;
+    }
+  }
+
+  measurement meas;
+  std::this_thread::sleep_for(500ms);  // let the server settle before its "empty" memory figure
+  meas.server_before = sample_process(server.pid);
+  meas.load_start = loadavg();
+
+  set_timeline(o, plan, total);
+  worker_results all = run_workers(plan, workers, dir, server.pid, meas);
+  meas.server_end = sample_process(server.pid);
+  if (!o.server_bin.empty()) meas.server_died = exited(server.pid).has_value();
+  meas.server_exit = stop_server(o, server.pid);
+
+  return report(o, meas, all, server, dir, total, workers);
 }
 
 }  // namespace
