@@ -9,6 +9,7 @@
 #include "matchmaking.h"
 #include "scheduling.h"
 #include "mockloop/core/debrief_markdown.h"
+#include "mockloop/core/dispatch.h"
 #include "random.h"
 #include "room_directory.h"
 #include "progress_requests.h"
@@ -292,27 +293,25 @@ void websocket_session::store_token(const std::string& token_hash, const std::st
 
 void websocket_session::deliver(const v1::ServerMessage& m) { enqueue(frame_for(m)); }
 
-// Room requests: creating and joining go through the directory, the rest
-// to the room this session is in, on the room's strand.
+// Where each request goes is the core's decision (core/dispatch): this
+// carries it there, to the directory, the matchmaker, the scheduler, the
+// store's thread, a committee or the room, each on its own strand.
 void websocket_session::route(v1::ClientMessage m) {
   const auto rid = m.request_id();
   auto current = room_.lock();
-  // One place at a time: a member of a committee cannot also sit in a room
-  // (a room's private note must never land in a committee's discussion).
-  const bool in_committee = committee_.lock() != nullptr;
-  switch (m.body_case()) {
-    case v1::ClientMessage::kCreateRoom: {
-      if (current || in_committee)
-        return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+  auto committee = committee_.lock();
+  auto d = mockloop::route(m, {current != nullptr, committee != nullptr});
+  switch (d.to) {
+    case destination::refused:
+      return deliver(*d.refusal);
+    case destination::create_room: {
       const auto& req = m.create_room();
+      if (auto refusal = check_create_room(req, rid)) return deliver(*refusal);
       auto scenario = hub_->scenarios()->find(req.scenario_id());
-      if (!scenario) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no scenario '" + req.scenario_id() + "'", "scenarioId"));
-      auto role = req.creator_role() == v1::ROLE_UNSPECIFIED ? v1::ROLE_INTERVIEWER : req.creator_role();
-      if (role != v1::ROLE_INTERVIEWER && role != v1::ROLE_COACH)
-        return deliver(make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "a room is created by its interviewer or coach", "creatorRole"));
-      if (!v1::Level_IsValid(req.target_level()))
+      if (!scenario)
         return deliver(
-            make_error(rid, v1::ERROR_CODE_INVALID_ARGUMENT, "target level must be L4 to L7", "targetLevel"));
+            make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no scenario '" + req.scenario_id() + "'", "scenarioId"));
+      const auto role = creator_role(req);
       // The codes go out once the room is stored (see below).
       auto reply = std::make_shared<v1::ServerMessage>();
       reply->set_request_id(rid);
@@ -340,53 +339,31 @@ void websocket_session::route(v1::ClientMessage m) {
       spdlog::info("[{}] created room {} ({})", id_, created.host->id(), req.scenario_id());
       return;
     }
-    case v1::ClientMessage::kJoinRoom: {
-      if (current || in_committee)
-        return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+    case destination::join_room: {
       auto found = hub_->rooms->find_by_code(m.join_room().code());
       if (!found) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no room has that code", "code"));
       set_room(found->host);
       return found->host->join(shared_from_this(), core_.hello().display_name(), found->role, user_id(), rid);
     }
-    case v1::ClientMessage::kEnqueue:
-      if (current || in_committee) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+    case destination::queue:
+      if (m.has_cancel_ticket()) return hub_->matching->cancel(shared_from_this(), user_id(), rid);
       return hub_->matching->enqueue(shared_from_this(), user_id(), core_.hello().display_name(),
                                      std::move(*m.mutable_enqueue()), rid);
-    case v1::ClientMessage::kCancelTicket:
-      return hub_->matching->cancel(shared_from_this(), user_id(), rid);
-    case v1::ClientMessage::kBookSlot:
-    case v1::ClientMessage::kCancelBooking:
-    case v1::ClientMessage::kCheckIn:
-    case v1::ClientMessage::kListBookings:
+    case destination::schedule:
       return hub_->schedule->handle(shared_from_this(), core_.hello().user_key(), std::move(m));
-    case v1::ClientMessage::kListMyMocks:
-    case v1::ClientMessage::kGetMyDebrief:
-    case v1::ClientMessage::kRateFeedback:
+    case destination::progress:
       return handle_progress(shared_from_this(), *hub_, core_.hello().user_key(), std::move(m));
-    case v1::ClientMessage::kCreateCommittee:
-      if (current || committee_.lock())
-        return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+    case destination::create_committee:
       return create_committee(m.create_committee(), rid);
-    case v1::ClientMessage::kJoinCommittee: {
-      if (current || committee_.lock())
-        return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "leave your room first"));
+    case destination::join_committee: {
       auto found = hub_->rooms->find_committee_by_code(m.join_committee().code());
       if (!found) return deliver(make_error(rid, v1::ERROR_CODE_NOT_FOUND, "no committee has that code", "code"));
       committee_ = found->host;
       return found->host->join(shared_from_this(), core_.hello().display_name(), found->chair, rid);
     }
-    case v1::ClientMessage::kCastVote:
-    case v1::ClientMessage::kCommitteeAction: {
-      auto c = committee_.lock();
-      if (!c) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a committee first"));
-      return c->handle(id_, std::move(m));
-    }
-    case v1::ClientMessage::kAddNote:
-      if (auto c = committee_.lock()) return c->handle(id_, std::move(m));  // discussion notes
-      if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
-      return current->handle(shared_from_this(), std::move(m));
-    case v1::ClientMessage::kNextRound: {
-      if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
+    case destination::committee:
+      return committee->handle(id_, std::move(m));
+    case destination::next_round: {
       std::shared_ptr<const v1::Scenario> scenario;
       if (const auto& id = m.next_round().scenario_id(); !id.empty()) {
         scenario = hub_->scenarios()->find(id);
@@ -394,8 +371,7 @@ void websocket_session::route(v1::ClientMessage m) {
       }
       return current->next_round(shared_from_this(), std::move(scenario), rid);
     }
-    case v1::ClientMessage::kLeaveRoom: {
-      if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "not in a room"));
+    case destination::leave_room: {
       current->leave(id_);
       set_room(nullptr);
       v1::ServerMessage reply;
@@ -403,8 +379,7 @@ void websocket_session::route(v1::ClientMessage m) {
       reply.mutable_left()->set_room_id(current->id());
       return deliver(reply);
     }
-    default:
-      if (!current) return deliver(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "join a room first"));
+    case destination::room:
       return current->handle(shared_from_this(), std::move(m));
   }
 }
