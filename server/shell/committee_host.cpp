@@ -8,7 +8,6 @@
 #include "room_directory.h"
 #include "store.h"
 #include "store_writer.h"
-#include "websocket_session.h"
 
 namespace mockloop {
 
@@ -23,7 +22,7 @@ committee_host::committee_host(net::any_io_executor strand, std::weak_ptr<room_d
       core_(std::move(id), std::move(packet), {}, std::move(example)),
       writer_(std::move(writer)) {}
 
-void committee_host::join(std::shared_ptr<websocket_session> s, std::string name, bool chair, uint32_t request_id) {
+void committee_host::join(std::shared_ptr<member> s, std::string name, bool chair, uint32_t request_id) {
   net::post(strand_, [self = shared_from_this(), s = std::move(s), name = std::move(name), chair, request_id] {
     if (self->disposed_) {
       s->forget_committee(self);

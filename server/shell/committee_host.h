@@ -10,10 +10,10 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "mockloop/core/committee.h"
+#include "member.h"
 
 namespace mockloop {
 
-class websocket_session;
 class room_directory;
 class store;
 class store_writer;
@@ -28,7 +28,7 @@ class committee_host : public std::enable_shared_from_this<committee_host> {
   void set_access_codes(std::vector<std::pair<std::string, v1::Role>> codes) { codes_ = std::move(codes); }
 
   // Thread-safe: each posts to the committee's strand.
-  void join(std::shared_ptr<websocket_session> s, std::string name, bool chair, uint32_t request_id);
+  void join(std::shared_ptr<member> s, std::string name, bool chair, uint32_t request_id);
   void leave(std::string member_id);
   void handle(std::string member_id, v1::ClientMessage m);
 
@@ -43,7 +43,7 @@ class committee_host : public std::enable_shared_from_this<committee_host> {
   std::shared_ptr<store_writer> writer_;  // the record is written off the I/O threads
   bool saving_ = false;                   // a decision's record is being written
   std::vector<std::pair<std::string, v1::Role>> codes_;
-  std::unordered_map<std::string, std::weak_ptr<websocket_session>> members_;
+  std::unordered_map<std::string, std::weak_ptr<member>> members_;
   bool disposed_ = false;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "websocket_session.h"
+
 namespace mockloop {
 
 bool hub::try_reserve_session() {
@@ -26,10 +28,11 @@ void hub::leave(const std::string& id) {
   if (const auto it = sessions_.find(id); it != sessions_.end() && it->second.expired()) sessions_.erase(it);
 }
 
-std::shared_ptr<websocket_session> hub::find(const std::string& id) const {
+std::shared_ptr<member> hub::find(const std::string& id) const {
   std::lock_guard lock(mutex_);
   const auto it = sessions_.find(id);
-  return it == sessions_.end() ? nullptr : it->second.lock();
+  if (it == sessions_.end()) return nullptr;
+  return it->second.lock();
 }
 
 bool hub::try_add_ip(const std::string& ip) {

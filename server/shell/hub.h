@@ -18,6 +18,7 @@
 #include "mockloop/core/metrics.h"
 #include "mockloop/core/rate_limiter.h"
 #include "mockloop/core/scenario_loader.h"
+#include "member.h"
 
 namespace mockloop {
 
@@ -47,7 +48,7 @@ class hub {
   // Forgets `id` unless a live session (one that resumed it) holds it now.
   void leave(const std::string& id);
   size_t session_count() const;
-  std::shared_ptr<websocket_session> find(const std::string& id) const;
+  std::shared_ptr<member> find(const std::string& id) const;
 
   // Connections per client address. False when `ip` is at
   // max_connections_per_ip (0: no limit); otherwise counts one more.

@@ -8,7 +8,6 @@
 #include "random.h"
 #include "room_directory.h"
 #include "room_host.h"
-#include "websocket_session.h"
 
 namespace mockloop {
 
@@ -63,7 +62,7 @@ void matchmaking::push(const std::string& user_id, const v1::ServerMessage& m) {
   if (auto s = it->second.session.lock()) s->deliver_from_room(m);
 }
 
-void matchmaking::enqueue(std::shared_ptr<websocket_session> s, std::string user_id, std::string name,
+void matchmaking::enqueue(std::shared_ptr<member> s, std::string user_id, std::string name,
                           v1::Enqueue req, uint32_t request_id) {
   net::post(strand_, [self = shared_from_this(), s = std::move(s), user_id = std::move(user_id),
                       name = std::move(name), req = std::move(req), request_id] {
@@ -91,7 +90,7 @@ void matchmaking::enqueue(std::shared_ptr<websocket_session> s, std::string user
   });
 }
 
-void matchmaking::cancel(std::shared_ptr<websocket_session> s, std::string user_id, uint32_t request_id) {
+void matchmaking::cancel(std::shared_ptr<member> s, std::string user_id, uint32_t request_id) {
   net::post(strand_, [self = shared_from_this(), s = std::move(s), user_id = std::move(user_id), request_id] {
     if (!self->core_.cancel(user_id))
       return s->deliver_from_room(make_error(request_id, v1::ERROR_CODE_NOT_FOUND, "you have no ticket in the queue"));
@@ -244,7 +243,7 @@ void matchmaking::start_round(std::shared_ptr<pairing> p, std::shared_ptr<const 
   });
 }
 
-std::shared_ptr<websocket_session> matchmaking::session_of(const pairing& p, int i) const {
+std::shared_ptr<member> matchmaking::session_of(const pairing& p, int i) const {
   return p.session_ids[i].empty() ? nullptr : hub_->find(p.session_ids[i]);
 }
 

@@ -18,10 +18,10 @@
 #include "mockloop/core/matchmaker.h"
 #include "mockloop/core/peer_mock.h"
 #include "mockloop/v1/wire.pb.h"
+#include "member.h"
 
 namespace mockloop {
 
-class websocket_session;
 class room_host;
 
 class matchmaking : public std::enable_shared_from_this<matchmaking> {
@@ -34,9 +34,9 @@ class matchmaking : public std::enable_shared_from_this<matchmaking> {
   void stop(std::function<void()> then);
 
   // All thread-safe (posted to the strand).
-  void enqueue(std::shared_ptr<websocket_session> s, std::string user_id, std::string name, v1::Enqueue req,
+  void enqueue(std::shared_ptr<member> s, std::string user_id, std::string name, v1::Enqueue req,
                uint32_t request_id);
-  void cancel(std::shared_ptr<websocket_session> s, std::string user_id, uint32_t request_id);
+  void cancel(std::shared_ptr<member> s, std::string user_id, uint32_t request_id);
   void session_gone(std::string user_id, std::string session_id);
 
   // A scheduled pair, both checked in: a peer mock as from the queue
@@ -54,7 +54,7 @@ class matchmaking : public std::enable_shared_from_this<matchmaking> {
 
  private:
   struct waiting {
-    std::weak_ptr<websocket_session> session;
+    std::weak_ptr<member> session;
     std::string session_id;
     std::string name;
   };
@@ -77,7 +77,7 @@ class matchmaking : public std::enable_shared_from_this<matchmaking> {
   void start_round(std::shared_ptr<pairing> p, std::shared_ptr<const v1::Scenario> scenario, int64_t now);
   void check_joined(std::shared_ptr<pairing> p, std::weak_ptr<room_host> room);
   void on_round_closed(std::shared_ptr<pairing> p, bool forfeited);
-  std::shared_ptr<websocket_session> session_of(const pairing& p, int i) const;
+  std::shared_ptr<member> session_of(const pairing& p, int i) const;
   peer peer_of(const ticket& t) const;
   void push(const std::string& user_id, const v1::ServerMessage& m);
   static int64_t now_ms();

@@ -8,7 +8,6 @@
 #include "sha256.h"
 #include "store.h"
 #include "store_writer.h"
-#include "websocket_session.h"
 
 namespace mockloop {
 namespace {
@@ -77,7 +76,7 @@ bool rate(store& db, const std::string& hash, const v1::RateFeedback& req, v1::S
 
 }  // namespace
 
-void handle_progress(std::shared_ptr<websocket_session> s, const hub& h, const std::string& user_key,
+void handle_progress(std::shared_ptr<member> s, const hub& h, const std::string& user_key,
                      v1::ClientMessage m) {
   const auto rid = m.request_id();
   if (user_key.empty())

@@ -9,14 +9,14 @@
 
 #include "hub.h"
 #include "mockloop/v1/wire.pb.h"
+#include "member.h"
 
 namespace mockloop {
 
-class websocket_session;
 
 // Thread-safe; the reply reaches `s` through deliver_from_room. `user_key`
 // is the Hello's: without one there is nothing to list.
-void handle_progress(std::shared_ptr<websocket_session> s, const hub& h, const std::string& user_key,
+void handle_progress(std::shared_ptr<member> s, const hub& h, const std::string& user_key,
                      v1::ClientMessage m);
 
 }  // namespace mockloop

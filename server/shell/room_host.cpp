@@ -7,11 +7,11 @@
 #include <spdlog/spdlog.h>
 
 #include "clock.h"
+#include "mockloop/core/protocol_session.h"
 #include "room_directory.h"
 #include "sha256.h"
 #include "store.h"
 #include "store_writer.h"
-#include "websocket_session.h"
 
 namespace mockloop {
 
@@ -152,13 +152,13 @@ void room_host::release(size_t upto) {
   }
 }
 
-void room_host::emit(const std::shared_ptr<websocket_session>& s, std::shared_ptr<const std::string> frame) {
+void room_host::emit(const std::shared_ptr<member>& s, std::shared_ptr<const std::string> frame) {
   if (outbox_.empty() && durable_events_ >= core_.events().size()) return s->send(std::move(frame));
   outbox_.push_back(held{core_.events().size(), s, std::move(frame)});
   flush_writes();  // a held frame always has a write coming for it
 }
 
-void room_host::emit(const std::shared_ptr<websocket_session>& s, const v1::ServerMessage& m) {
+void room_host::emit(const std::shared_ptr<member>& s, const v1::ServerMessage& m) {
   emit(s, s->frame_for(m));
 }
 
@@ -174,7 +174,7 @@ void room_host::close_in_store() {
   flush_writes();
 }
 
-void room_host::join(std::shared_ptr<websocket_session> s, std::string display_name, v1::Role role,
+void room_host::join(std::shared_ptr<member> s, std::string display_name, v1::Role role,
                      std::string user_id, uint32_t request_id) {
   net::post(strand_, [self = shared_from_this(), s = std::move(s), name = std::move(display_name), role,
                       user = std::move(user_id), request_id] {
@@ -223,7 +223,7 @@ void room_host::join(std::shared_ptr<websocket_session> s, std::string display_n
 
 // One more connection for participant `pid`: it gets what a join would
 // give, as pushes, and the others see the participant connected.
-void room_host::attach(const std::shared_ptr<websocket_session>& s, const std::string& pid, uint32_t request_id,
+void room_host::attach(const std::shared_ptr<member>& s, const std::string& pid, uint32_t request_id,
                        int64_t now) {
   conns_[s->id()] = connection{pid, s, s->serial()};
   held_.erase(s->id());
@@ -250,7 +250,7 @@ void room_host::attach(const std::shared_ptr<websocket_session>& s, const std::s
   apply(fx, {}, now);
 }
 
-void room_host::resume(std::shared_ptr<websocket_session> s) {
+void room_host::resume(std::shared_ptr<member> s) {
   net::post(strand_, [self = shared_from_this(), s = std::move(s)] {
     const auto now = now_ms();
     std::string pid;
@@ -311,7 +311,7 @@ bool room_host::has_connection(const std::string& pid) const {
   return std::any_of(conns_.begin(), conns_.end(), [&](const auto& kv) { return kv.second.participant_id == pid; });
 }
 
-void room_host::handle(std::shared_ptr<websocket_session> session, v1::ClientMessage m) {
+void room_host::handle(std::shared_ptr<member> session, v1::ClientMessage m) {
   net::post(strand_, [self = shared_from_this(), session = std::move(session), m = std::move(m)] {
     if (self->disposed_) return;
     switch (m.body_case()) {
@@ -338,7 +338,7 @@ void room_host::handle(std::shared_ptr<websocket_session> session, v1::ClientMes
   });
 }
 
-void room_host::handle_call(const std::shared_ptr<websocket_session>& s, const v1::ClientMessage& m) {
+void room_host::handle_call(const std::shared_ptr<member>& s, const v1::ClientMessage& m) {
   const auto rid = m.request_id();
   const auto* p = participant_of(s->id());
   if (!p) return s->deliver_from_room(make_error(rid, v1::ERROR_CODE_FAILED_PRECONDITION, "not in this room"));
@@ -486,7 +486,7 @@ v1::ServerMessage room_host::candidate_debrief_message() const {
   return m;
 }
 
-void room_host::next_round(std::shared_ptr<websocket_session> session, std::shared_ptr<const v1::Scenario> scenario,
+void room_host::next_round(std::shared_ptr<member> session, std::shared_ptr<const v1::Scenario> scenario,
                            uint32_t request_id) {
   net::post(strand_, [self = shared_from_this(), session = std::move(session), sc = std::move(scenario), request_id] {
     if (self->disposed_) return;

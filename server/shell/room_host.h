@@ -15,10 +15,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "mockloop/core/room.h"
+#include "member.h"
 
 namespace mockloop {
 
-class websocket_session;
 class room_directory;
 class store;
 class store_writer;
@@ -47,7 +47,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   // join: a user (user_id, the hashed user key) already seated here is
   // attached to their seat as one more connection instead of taking a
   // second one.
-  void join(std::shared_ptr<websocket_session> s, std::string display_name, v1::Role role, std::string user_id,
+  void join(std::shared_ptr<member> s, std::string display_name, v1::Role role, std::string user_id,
             uint32_t request_id);
   // LeaveRoom: the connection goes; with the participant's last one, the seat.
   void leave(std::string session_id);
@@ -57,9 +57,9 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void detach(std::string session_id, uint64_t serial);
   // A connection resumed session `s->id()`: it takes that session's place
   // and gets Joined, its briefing and the state as pushes.
-  void resume(std::shared_ptr<websocket_session> s);
-  void handle(std::shared_ptr<websocket_session> s, v1::ClientMessage m);
-  void next_round(std::shared_ptr<websocket_session> s, std::shared_ptr<const v1::Scenario> scenario,
+  void resume(std::shared_ptr<member> s);
+  void handle(std::shared_ptr<member> s, v1::ClientMessage m);
+  void next_round(std::shared_ptr<member> s, std::shared_ptr<const v1::Scenario> scenario,
                   uint32_t request_id);
   // The server is stopping: the room takes no more requests, finishes what
   // it holds (a scorecard being saved, writes in flight, the frames waiting
@@ -85,15 +85,15 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void broadcast_all(const v1::ServerMessage& m);
   // The call's traffic (signals, who is in it) is not the room's record:
   // it goes out at once, never held behind the store (emit()).
-  void handle_call(const std::shared_ptr<websocket_session>& s, const v1::ClientMessage& m);
+  void handle_call(const std::shared_ptr<member>& s, const v1::ClientMessage& m);
   void leave_call(const std::string& session_id);
   void send_call_state();
   void sync_call_roles();
   v1::ServerMessage board_message() const;
   // Everything the room sends goes through these: out at once when every
   // event logged so far is in the store, else held until it is.
-  void emit(const std::shared_ptr<websocket_session>& s, std::shared_ptr<const std::string> frame);
-  void emit(const std::shared_ptr<websocket_session>& s, const v1::ServerMessage& m);
+  void emit(const std::shared_ptr<member>& s, std::shared_ptr<const std::string> frame);
+  void emit(const std::shared_ptr<member>& s, const v1::ServerMessage& m);
   void release(size_t upto);  // sends the held frames that needed no more than `upto` events
   // Starts a write of the events not yet stored (and the writes due with
   // them) unless one is in flight; on_written() lands it.
@@ -106,7 +106,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void schedule(int64_t now);
   void on_timer(boost::system::error_code ec);
   void dispose_if_empty();
-  void attach(const std::shared_ptr<websocket_session>& s, const std::string& pid, uint32_t request_id, int64_t now);
+  void attach(const std::shared_ptr<member>& s, const std::string& pid, uint32_t request_id, int64_t now);
   const std::string* participant_of(const std::string& session_id) const;
   v1::ServerMessage briefing_message(const std::string& pid) const;
   bool has_connection(const std::string& pid) const;
@@ -122,7 +122,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   call_roster call_;  // ephemeral: a connection's place in the call ends with it
   struct connection {
     std::string participant_id;
-    std::weak_ptr<websocket_session> session;
+    std::weak_ptr<member> session;
     uint64_t serial = 0;
   };
   std::unordered_map<std::string, connection> conns_;   // by session id
@@ -148,7 +148,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   // client was told survives a crash.
   struct held {
     size_t needs;  // events that must be stored first
-    std::weak_ptr<websocket_session> to;
+    std::weak_ptr<member> to;
     std::shared_ptr<const std::string> frame;
   };
   std::deque<held> outbox_;

@@ -13,7 +13,6 @@
 #include "sha256.h"
 #include "store.h"
 #include "store_writer.h"
-#include "websocket_session.h"
 
 namespace mockloop {
 
@@ -105,7 +104,7 @@ v1::ServerMessage scheduling::list(const std::string& user_hash, const std::stri
   return m;
 }
 
-void scheduling::attach(std::weak_ptr<websocket_session> s, std::string user_key) {
+void scheduling::attach(std::weak_ptr<member> s, std::string user_key) {
   if (user_key.empty()) return;
   net::post(strand_, [self = shared_from_this(), s = std::move(s), hash = user_hash_of(user_key)] {
     auto& list = self->clients_[hash];
@@ -114,8 +113,8 @@ void scheduling::attach(std::weak_ptr<websocket_session> s, std::string user_key
   });
 }
 
-std::vector<std::shared_ptr<websocket_session>> scheduling::sessions_of(const std::string& user_hash) {
-  std::vector<std::shared_ptr<websocket_session>> out;
+std::vector<std::shared_ptr<member>> scheduling::sessions_of(const std::string& user_hash) {
+  std::vector<std::shared_ptr<member>> out;
   const auto it = clients_.find(user_hash);
   if (it == clients_.end()) return out;
   std::erase_if(it->second, [](const auto& w) { return w.expired(); });
@@ -125,7 +124,7 @@ std::vector<std::shared_ptr<websocket_session>> scheduling::sessions_of(const st
   return out;
 }
 
-void scheduling::handle(std::shared_ptr<websocket_session> s, std::string user_key, v1::ClientMessage m) {
+void scheduling::handle(std::shared_ptr<member> s, std::string user_key, v1::ClientMessage m) {
   net::post(strand_, [self = shared_from_this(), s = std::move(s), key = std::move(user_key), m = std::move(m)] {
     const auto rid = m.request_id();
     if (self->stopped_)

@@ -18,10 +18,10 @@
 #include "mockloop/core/schedule.h"
 #include "mockloop/core/time_zone.h"
 #include "mockloop/v1/wire.pb.h"
+#include "member.h"
 
 namespace mockloop {
 
-class websocket_session;
 
 class scheduling : public std::enable_shared_from_this<scheduling> {
  public:
@@ -32,8 +32,8 @@ class scheduling : public std::enable_shared_from_this<scheduling> {
   void stop();
 
   // All thread-safe (posted to the strand). `user_key` is the Hello's.
-  void attach(std::weak_ptr<websocket_session> s, std::string user_key);
-  void handle(std::shared_ptr<websocket_session> s, std::string user_key, v1::ClientMessage m);
+  void attach(std::weak_ptr<member> s, std::string user_key);
+  void handle(std::shared_ptr<member> s, std::string user_key, v1::ClientMessage m);
   // GET /calendar/<feed>.ics or /calendar/<feed>/<booking>.ics; `reply`
   // runs on the strand with (HTTP status, body, content type).
   using http_reply = std::function<void(unsigned status, std::string body, std::string content_type)>;
@@ -52,7 +52,7 @@ class scheduling : public std::enable_shared_from_this<scheduling> {
   v1::Booking view(const v1::BookingRecord& r);
   v1::ServerMessage list(const std::string& user_hash, const std::string& feed, uint32_t request_id);
   const time_zone* zone(const std::string& name);  // cached; null when unknown
-  std::vector<std::shared_ptr<websocket_session>> sessions_of(const std::string& user_hash);
+  std::vector<std::shared_ptr<member>> sessions_of(const std::string& user_hash);
   static int64_t now_ms();
 
   boost::asio::any_io_executor strand_;
@@ -62,7 +62,7 @@ class scheduling : public std::enable_shared_from_this<scheduling> {
   std::map<std::string, std::unique_ptr<time_zone>> zones_;  // null entry: not a zone
   // Connected clients by user hash, newest last: reminders and updates go
   // to every one of them.
-  std::unordered_map<std::string, std::vector<std::weak_ptr<websocket_session>>> clients_;
+  std::unordered_map<std::string, std::vector<std::weak_ptr<member>>> clients_;
   bool stopped_ = false;
 };
 

@@ -17,6 +17,7 @@
 
 #include "frame_queue.h"
 #include "hub.h"
+#include "member.h"
 #include "mockloop/core/protocol_session.h"
 #include "mockloop/v1/debrief.pb.h"
 
@@ -25,7 +26,7 @@ namespace mockloop {
 class room_host;
 class committee_host;
 
-class websocket_session : public std::enable_shared_from_this<websocket_session> {
+class websocket_session : public std::enable_shared_from_this<websocket_session>, public member {
  public:
   // `reserved`: the caller holds one of the hub's session reservations,
   // which this session now owns and gives back when destroyed.
@@ -38,35 +39,35 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
   // Thread-safe: queues an already encoded frame (encoded once for many
   // receivers) on this session's strand.
-  void send(std::shared_ptr<const std::string> frame);
+  void send(std::shared_ptr<const std::string> frame) override;
 
   // Thread-safe: close with 1001 because the server is going away.
   void close_going_away();
 
   // Thread-safe, for rooms: a message for this session alone.
-  void deliver_from_room(const v1::ServerMessage& m);
+  void deliver_from_room(const v1::ServerMessage& m) override;
   // Thread-safe: m encoded for this session's wire (an Error counted in
   // /metrics), for send() now or later.
-  std::shared_ptr<const std::string> frame_for(const v1::ServerMessage& m) const;
+  std::shared_ptr<const std::string> frame_for(const v1::ServerMessage& m) const override;
   // Thread-safe: room `r` refused this session's join; forget it.
-  void forget_room(std::shared_ptr<room_host> r);
-  void forget_committee(std::shared_ptr<committee_host> c);
+  void forget_room(std::shared_ptr<room_host> r) override;
+  void forget_committee(std::shared_ptr<committee_host> c) override;
   // Thread-safe: leave room `r` if this session is in it (a forfeited or
   // finished peer-mock round).
-  void drop_room(std::shared_ptr<room_host> r);
+  void drop_room(std::shared_ptr<room_host> r) override;
 
   // Thread-safe: a new connection resumed this session; close without
   // giving up the seat (the new connection has it).
   void supersede();
 
   // Stable once the handshake is done (a resume adopts the old id then).
-  const std::string& id() const { return id_; }
+  const std::string& id() const override { return id_; }
   // Fixed once Hello is taken; safe to read from a strand the session
   // posted to after it.
-  std::string user_id() const;
-  const std::string& display_name() const { return core_.hello().display_name(); }
-  uint64_t serial() const { return serial_; }
-  encoding wire_encoding() const { return core_.wire_encoding(); }
+  std::string user_id() const override;
+  const std::string& display_name() const override { return core_.hello().display_name(); }
+  uint64_t serial() const override { return serial_; }
+  encoding wire_encoding() const override { return core_.wire_encoding(); }
 
  private:
   void fail(boost::beast::error_code ec, const char* what);

@@ -29,7 +29,8 @@ expect_refused "not 'http'" --port http
 pid=$!
 port=
 for _ in $(seq 100); do
-  port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$scratch/log")
+  # The whole line, not a half-written one.
+  port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\) (WebSocket.*|\1|p' "$scratch/log")
   [[ -n "$port" ]] && break
   sleep 0.1
 done

@@ -34,7 +34,7 @@ async function startServer() {
   const port = await new Promise((resolve, reject) => {
     const on = (c) => {
       log += c;
-      const m = /listening on http:\/\/[^\s:]+:(\d+)/.exec(log);
+      const m = /listening on http:\/\/[^\s:]+:(\d+) \(/.exec(log); // the whole line, not half of it
       if (m) resolve(Number(m[1]));
     };
     proc.stdout.setEncoding('utf8').on('data', on);

@@ -94,7 +94,7 @@ export async function startServer(t, { port = 0, args = [] } = {}) {
   const listening = new Promise((resolve, reject) => {
     const onData = (chunk) => {
       log += chunk;
-      const m = /listening on http:\/\/[^\s:]+:(\d+)/.exec(log);
+      const m = /listening on http:\/\/[^\s:]+:(\d+) \(/.exec(log); // the whole line, not half of it
       if (m) resolve(Number(m[1]));
     };
     proc.stdout.setEncoding('utf8').on('data', onData);

@@ -64,7 +64,10 @@ class server_process {
           const auto text = log();
           const auto at = text.find(marker);
           if (at == std::string::npos) return false;
-          port = static_cast<uint16_t>(std::stoi(text.substr(at + marker.size())));
+          // The whole line, not a half-written one: "…:4123" of "…:41234 (WebSocket".
+          const auto end = text.find(" (WebSocket", at);
+          if (end == std::string::npos) return false;
+          port = static_cast<uint16_t>(std::stoi(text.substr(at + marker.size(), end - at - marker.size())));
           return true;
         },
         10s);
