@@ -54,22 +54,36 @@ async function startCoturn(t) {
 }
 
 // The candidate types of the pairs each peer connection actually uses.
-const selectedTypes = (page) =>
+// Chromium names the pair on the transport stat; a connection between
+// pair switches may briefly name none, so we ask until every connection
+// names one (or the deadline), and fall back to the nominated pair.
+const selectedTypesOnce = (page) =>
   page.evaluate(async () => {
     const out = [];
     for (const peer of window.mockloop.room.call.peers.values()) {
       const stats = await peer.pc.getStats();
       const byId = new Map();
       stats.forEach((r) => byId.set(r.id, r));
+      let pair = null;
       stats.forEach((r) => {
-        if (r.type === 'transport' && r.selectedCandidatePairId) {
-          const pair = byId.get(r.selectedCandidatePairId);
-          out.push(`${byId.get(pair.localCandidateId)?.candidateType}/${byId.get(pair.remoteCandidateId)?.candidateType}`);
-        }
+        if (r.type === 'transport' && r.selectedCandidatePairId) pair = byId.get(r.selectedCandidatePairId) ?? pair;
       });
+      stats.forEach((r) => {
+        if (!pair && r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') pair = r;
+      });
+      out.push(pair ? `${byId.get(pair.localCandidateId)?.candidateType}/${byId.get(pair.remoteCandidateId)?.candidateType}` : null);
     }
     return out;
   });
+
+async function selectedTypes(page) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const types = await selectedTypesOnce(page);
+    if ((types.length && types.every(Boolean)) || Date.now() > deadline) return types;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 test('a call relayed through coturn with the server\'s TURN credentials', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   assert.ok(statSync(TURNSERVER).isFile(), `${TURNSERVER} not found (bash deploy/install-deps.sh --browser)`);
@@ -95,7 +109,7 @@ test('a call relayed through coturn with the server\'s TURN credentials', { time
     const now = Date.now() / 1000;
     assert.ok(expiry > now + 3500 && expiry < now + 3700, `expires in about an hour: ${expiry - now} s`);
     const types = await selectedTypes(p);
-    assert.ok(types.length >= 1, 'a selected candidate pair');
+    assert.ok(types.length >= 1 && types.every(Boolean), `a selected candidate pair on every connection: ${types}`);
     for (const ty of types) assert.equal(ty, 'relay/relay', `media goes through TURN only: ${types}`);
     // coturn checked the credential and allocated for that very user.
     assert.match(turn.log(), new RegExp(`user <${user}>`), 'coturn saw the minted username');
