@@ -413,6 +413,9 @@ void console::handle(const v1::ServerMessage& m, bool is_reply) {
     case v1::ServerMessage::kStaffRoomState:
       on_room(m.staff_room_state().room(), &m.staff_room_state());
       break;
+    case v1::ServerMessage::kStaffRoomChange:
+      on_staff_change(m.staff_room_change());
+      break;
     case v1::ServerMessage::kTick:
       if (m.tick().room_id() == room_id_) on_clock(m.tick().clock(), true);
       break;
@@ -710,9 +713,10 @@ outcome console::cmd_wait(const args& in) {
     return wait_until([&] { return committee_ && committee_->voted_size() >= wanted; }, "votes", timeout);
   }
   if (event == "state") {
-    const auto start = arrivals_["room_state"] + arrivals_["staff_room_state"];
-    return wait_until([&] { return arrivals_["room_state"] + arrivals_["staff_room_state"] > start; }, "a room state",
-                      timeout);
+    // A staff member's private change updates their state too.
+    auto states = [&] { return arrivals_["room_state"] + arrivals_["staff_room_state"] + arrivals_["staff_room_change"]; };
+    const auto start = states();
+    return wait_until([&] { return states() > start; }, "a room state", timeout);
   }
   if (event == "message") {
     if (!v1::ServerMessage::descriptor()->FindFieldByName(arg)) return fail("no server message '" + arg + "'");

@@ -99,6 +99,8 @@ class console {
   void say(const std::string& line);
   void on_joined(const v1::Joined& j);
   void on_room(const v1::RoomState& r, const v1::StaffRoomState* staff);
+  // A private change to our last staff view: printed as it comes, then applied.
+  void on_staff_change(const v1::StaffRoomChange& c);
   void on_clock(const v1::RoomClock& c, bool from_tick);
   void on_debrief(const v1::CandidateDebrief& d);
   void on_committee(const v1::CommitteeState& s);

@@ -16,6 +16,7 @@
 #include "http_get.h"
 #include "mockloop/core/board.h"
 #include "mockloop/core/time_zone.h"
+#include "mockloop/staff_change.h"
 
 namespace mockloop::cli {
 
@@ -97,6 +98,22 @@ void console::on_clock(const v1::RoomClock& c, bool from_tick) {
   if (!c.phase_id().empty()) reached_.insert(c.phase_id());
   clock_ = c;
   clock_at_ = steady_clock::now();
+}
+
+void console::on_staff_change(const v1::StaffRoomChange& c) {
+  if (!staff_ || !room_ || c.room_id() != room_->room_id()) return;
+  for (const auto& m : c.ticked_markers())
+    if (std::find(staff_->ticked_markers().begin(), staff_->ticked_markers().end(), m) ==
+        staff_->ticked_markers().end())
+      say("marker: " + m);
+  for (const auto& n : c.notes_added()) say("note: " + quoted(n.author_name()) + ": " + n.text());
+  const auto expected = c.expected_raters_size() > 0 ? c.expected_raters_size() : staff_->expected_raters_size();
+  int submitted = staff_->submitted_by_size();
+  for (const auto& id : c.submitted_by())
+    if (std::find(staff_->submitted_by().begin(), staff_->submitted_by().end(), id) == staff_->submitted_by().end())
+      say("scoring: " + quoted(participant_name(id)) + " submitted (" + std::to_string(++submitted) + " of " +
+          std::to_string(expected) + ")");
+  apply_staff_change(*staff_, c);
 }
 
 void console::on_room(const v1::RoomState& r, const v1::StaffRoomState* staff) {

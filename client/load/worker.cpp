@@ -558,6 +558,11 @@ class sim_room final : public conn_owner {
         submitted_ = static_cast<uint32_t>(s.submitted_by_size());
         return maybe_reveal();
       }
+      if (m.has_staff_room_change()) {
+        // Each rater submits once, so every id a change names is new.
+        submitted_ += static_cast<uint32_t>(m.staff_room_change().submitted_by_size());
+        return maybe_reveal();
+      }
     }
     if (&c == candidate_.get() && m.has_candidate_debrief() && !debriefed_) {
       debriefed_ = true;

@@ -31,6 +31,25 @@ const LAYERS = {
 const section = (id, title, ...children) =>
   h('section', { id, class: 'panel', 'aria-labelledby': `${id}-h` }, h('h3', { id: `${id}-h`, text: title }), ...children);
 
+// The web page's copy of proto/staff_change.cpp: notes appended, a card
+// replacing the same rater's, ticks and submitters added once each in the
+// server's (sorted) order, a list of expected raters replacing the old one.
+export function applyStaffChange(staff, change) {
+  const sortedWith = (list, ids) => [...new Set([...(list ?? []), ...(ids ?? [])])].sort();
+  const next = { ...staff };
+  if (change.notesAdded?.length) next.notes = [...(staff.notes ?? []), ...change.notesAdded];
+  if (change.myScorecard) next.myScorecard = change.myScorecard;
+  if (change.liveScorecards?.length) {
+    const byRater = new Map((staff.liveScorecards ?? []).map((c) => [c.raterId, c]));
+    for (const c of change.liveScorecards) byRater.set(c.raterId, c);
+    next.liveScorecards = [...byRater.keys()].sort().map((id) => byRater.get(id));
+  }
+  if (change.tickedMarkers?.length) next.tickedMarkers = sortedWith(staff.tickedMarkers, change.tickedMarkers);
+  if (change.submittedBy?.length) next.submittedBy = sortedWith(staff.submittedBy, change.submittedBy);
+  if (change.expectedRaters?.length) next.expectedRaters = change.expectedRaters;
+  return next;
+}
+
 export class RoomView {
   constructor(deps, ctx) {
     this.deps = deps;
@@ -144,6 +163,12 @@ export class RoomView {
         this.deps.clock.sample(body.room?.clock?.serverTimeMs);
         this.staff = body;
         this.state = body.room ?? {};
+        return this.update();
+      case 'staffRoomChange':
+        // A private change to the last whole view (notes, drafts, ticks,
+        // submissions); a change never precedes the view it applies to.
+        if (this.kind !== 'staff' || !this.staff || body.roomId !== this.state?.roomId) return;
+        this.staff = applyStaffChange(this.staff, body);
         return this.update();
       case 'tick':
         if (!this.state) return;

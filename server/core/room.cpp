@@ -24,11 +24,11 @@ room_effects ack(uint32_t request_id) {
   return fx;
 }
 
-// An Ack for a change only some staff can see.
-room_effects private_ack(uint32_t request_id, std::vector<std::string> viewers) {
+// An Ack for a change only some staff can see: the caller adds the
+// changes (change_for).
+room_effects private_ack(uint32_t request_id) {
   auto fx = ack(request_id);
   fx.state_changed = false;
-  fx.staff_changed = std::move(viewers);
   return fx;
 }
 
@@ -54,7 +54,7 @@ bool runs_interview(v1::Role r) { return r == v1::ROLE_INTERVIEWER || r == v1::R
 void merge(room_effects& into, room_effects&& from) {
   for (auto& r : from.replies) into.replies.push_back(std::move(r));
   for (auto& pid : from.need_briefing) into.need_briefing.push_back(std::move(pid));
-  for (auto& pid : from.staff_changed) into.staff_changed.push_back(std::move(pid));
+  for (auto& c : from.staff_changes) into.staff_changes.push_back(std::move(c));
   into.state_changed |= from.state_changed;
   into.closed |= from.closed;
   into.revealed |= from.revealed;
@@ -360,9 +360,10 @@ room_effects room::tick_marker(const participant& p, const std::string& marker_i
   const auto& markers = scenario_->markers();
   if (std::none_of(markers.begin(), markers.end(), [&](const auto& m) { return m.id() == marker_id; }))
     return error(request_id, v1::ERROR_CODE_NOT_FOUND, "no marker '" + marker_id + "'");
-  if (ticked_.count(marker_id)) return private_ack(request_id, {});
+  if (ticked_.count(marker_id)) return private_ack(request_id);
   // Every rater sees the ticks; a follow-up they trigger is for everyone.
-  auto fx = private_ack(request_id, staff_ids());
+  auto fx = private_ack(request_id);
+  for (const auto& id : staff_ids()) change_for(fx, id).add_ticked_markers(marker_id);
   ticked_.insert(marker_id);
   log(now, p.id).set_marker_ticked(marker_id);
   ++private_events_;
@@ -377,7 +378,7 @@ room_effects room::add_note(const participant& p, const std::string& text, uint3
   if (note_bytes_ + text.size() > settings_.max_note_bytes)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room holds no more notes");
   note_bytes_ += text.size();
-  auto fx = private_ack(request_id, note_readers(p));
+  auto fx = private_ack(request_id);
   v1::Note n;
   n.set_author_id(p.id);
   n.set_author_name(p.name);
@@ -386,6 +387,7 @@ room_effects room::add_note(const participant& p, const std::string& text, uint3
   n.set_phase_id(current_phase_id());
   *log(now, p.id).mutable_note_added() = n;
   ++private_events_;
+  for (const auto& id : note_readers(p)) *change_for(fx, id).add_notes_added() = n;
   notes_.push_back(std::move(n));
   return fx;
 }
@@ -548,8 +550,12 @@ room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard&
   if (!req.submit()) {
     card.set_submitted(false);
     card.set_submitted_ms(0);
+    auto fx = private_ack(request_id);
+    card_changed(fx, card, note_readers(p));  // the coach watches drafts live
+    const auto expected = expected_raters();
     cards_[p.id] = std::move(card);
-    return private_ack(request_id, note_readers(p));  // the coach watches drafts live
+    expected_changed(fx, expected);
+    return fx;
   }
   if (card.recommendation() == v1::RECOMMENDATION_UNSPECIFIED)
     return error(request_id, v1::ERROR_CODE_MISSING_FIELD, "a submitted scorecard needs a recommendation");
@@ -566,8 +572,13 @@ room_effects room::commit_submit(const std::string& participant_id, const v1::Sc
   if (stage_ != v1::ROOM_STAGE_SCORING || !find(participant_id))
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scoring has closed");
   // Who has submitted is shown to staff; a reveal it completes is for everyone.
-  auto fx = private_ack(request_id, staff_ids());
+  auto fx = private_ack(request_id);
+  const auto staff = staff_ids();
+  for (const auto& id : staff) change_for(fx, id).add_submitted_by(participant_id);
+  card_changed(fx, card, staff);
+  const auto expected = expected_raters();
   cards_[participant_id] = card;
+  expected_changed(fx, expected);
   log(now_ms, participant_id).set_scorecard_submitted(participant_id);
   ++private_events_;
   reveal_if_complete(now_ms, fx);

@@ -29,11 +29,6 @@ v1::RoomState room::public_state(int64_t now) const {
   return s;
 }
 
-room_views room::views(int64_t now_ms) const { return build_views(now_ms, nullptr); }
-
-room_views room::staff_views(int64_t now_ms, const std::vector<std::string>& staff_ids) const {
-  return build_views(now_ms, &staff_ids);
-}
 
 std::vector<std::string> room::staff_ids() const {
   std::vector<std::string> out;
@@ -50,6 +45,29 @@ std::vector<std::string> room::note_readers(const participant& author) const {
   return out;
 }
 
+v1::StaffRoomChange& room::change_for(room_effects& fx, const std::string& participant_id) const {
+  for (auto& [id, c] : fx.staff_changes)
+    if (id == participant_id) return c;
+  auto& c = fx.staff_changes.emplace_back(participant_id, v1::StaffRoomChange{}).second;
+  c.set_room_id(id_);
+  return c;
+}
+
+void room::card_changed(room_effects& fx, const v1::Scorecard& card, const std::vector<std::string>& to) const {
+  for (const auto& id : to) {
+    const auto* x = find(id);
+    if (!x) continue;
+    if (id == card.rater_id()) *change_for(fx, id).mutable_my_scorecard() = card;
+    if (x->role == v1::ROLE_COACH) *change_for(fx, id).add_live_scorecards() = card;
+  }
+}
+
+void room::expected_changed(room_effects& fx, const std::vector<std::string>& before) const {
+  const auto now = expected_raters();
+  if (now == before || now.empty()) return;
+  for (const auto& id : staff_ids()) *change_for(fx, id).mutable_expected_raters() = {now.begin(), now.end()};
+}
+
 bool room::revealed() const {
   // The stage first: the log only needs scanning once scoring is over.
   if (stage_ != v1::ROOM_STAGE_REVEALED && stage_ != v1::ROOM_STAGE_CLOSED) return false;
@@ -59,7 +77,7 @@ bool room::revealed() const {
   return false;
 }
 
-room_views room::build_views(int64_t now_ms, const std::vector<std::string>* only) const {
+room_views room::views(int64_t now_ms) const {
   room_views v;
   v.candidate_view = public_state(now_ms);
   const auto expected = expected_raters();
@@ -72,10 +90,9 @@ room_views room::build_views(int64_t now_ms, const std::vector<std::string>* onl
   }
   for (const auto& p : participants_) {
     if (!is_staff(p.role)) {
-      if (!only) v.candidate_ids.push_back(p.id);
+      v.candidate_ids.push_back(p.id);
       continue;
     }
-    if (only && std::find(only->begin(), only->end(), p.id) == only->end()) continue;
     v1::StaffRoomState s;
     *s.mutable_room() = v.candidate_view;
     for (const auto& m : ticked_) s.add_ticked_markers(m);

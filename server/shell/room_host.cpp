@@ -597,11 +597,17 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
   }
 
   // A private change (a note, a draft) goes only to the staff who can see
-  // it: most of an interview's traffic is these, and a full fan-out for
-  // each made the cost of a note grow with the room.
+  // it, as the change itself: most of an interview's traffic is these, and
+  // a whole view for each made the cost of a note grow with the interview.
   const bool everyone = fx.state_changed || fx.revealed;
-  if (everyone || !fx.staff_changed.empty()) {
-    auto views = everyone ? core_.views(now) : core_.staff_views(now, fx.staff_changed);
+  if (!everyone) {
+    for (const auto& [pid, change] : fx.staff_changes) {
+      v1::ServerMessage m;
+      *m.mutable_staff_room_change() = change;
+      send_to(pid, m);
+    }
+  } else {
+    auto views = core_.views(now);
     if (fx.revealed) broadcast(candidate_debrief_message(), views.candidate_ids);
     if (!views.candidate_ids.empty()) {
       v1::ServerMessage candidates;

@@ -2,9 +2,12 @@
 // timed and chained follow-ups, permissions and per-role views.
 #include "mockloop/core/room.h"
 
+#include <functional>
+
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
+#include "mockloop/staff_change.h"
 #include "requests.h"
 
 namespace mockloop {
@@ -545,6 +548,36 @@ TEST_F(Room, RevealedSpeaksForThisRoundOnly) {
   EXPECT_EQ(room_.views(t0 + 3004 * s).staff_views.front().second.revealed_size(), 0);
 }
 
+// A private step's changes, each applied to the staff view it follows, give
+// the views the room would send whole after it.
+void expect_change_gives_next_view(const room& r, int64_t at, const char* what,
+                                   const std::function<room_effects()>& step) {
+  const auto before = r.views(at);
+  const auto fx = step();
+  ASSERT_FALSE(fx.state_changed) << what;
+  ASSERT_FALSE(fx.staff_changes.empty()) << what;
+  const auto after = r.views(at);
+  ASSERT_EQ(before.staff_views.size(), after.staff_views.size());
+  for (size_t i = 0; i < before.staff_views.size(); ++i) {
+    auto view = before.staff_views[i].second;
+    for (const auto& [id, c] : fx.staff_changes) {
+      if (id == before.staff_views[i].first) {
+        EXPECT_TRUE(apply_staff_change(view, c));
+      }
+    }
+    EXPECT_EQ(view.SerializeAsString(), after.staff_views[i].second.SerializeAsString())
+        << what << ", " << before.staff_views[i].first << "'s view:\n"
+        << view.DebugString() << "\nwanted:\n"
+        << after.staff_views[i].second.DebugString();
+  }
+}
+
+std::vector<std::string> changed_for(const room_effects& fx) {
+  std::vector<std::string> out;
+  for (const auto& [id, c] : fx.staff_changes) out.push_back(id);
+  return out;
+}
+
 TEST_F(Room, PrivateChangesReachOnlyTheStaffWhoCanSeeThem) {
   room_.join("iv", "Ivy", v1::ROLE_INTERVIEWER, 1, t0);
   room_.join("ca", "Cal", v1::ROLE_CANDIDATE, 1, t0);
@@ -557,34 +590,43 @@ TEST_F(Room, PrivateChangesReachOnlyTheStaffWhoCanSeeThem) {
   auto fx = room_.handle("ob", note("OBI-NOTE"), t0 + 61 * s);
   ASSERT_TRUE(acked(fx));
   EXPECT_FALSE(fx.state_changed);
-  EXPECT_EQ(fx.staff_changed, (std::vector<std::string>{"ob", "co"}));
+  EXPECT_EQ(changed_for(fx), (std::vector<std::string>{"ob", "co"}));
+  for (const auto& [id, c] : fx.staff_changes) {
+    EXPECT_EQ(c.room_id(), "r1");
+    ASSERT_EQ(c.notes_added_size(), 1) << id;
+    EXPECT_EQ(c.notes_added(0).text(), "OBI-NOTE");
+    EXPECT_FALSE(c.has_my_scorecard());
+  }
 
   fx = room_.handle("iv", scorecard(3, false, "IVY-DRAFT"), t0 + 62 * s);
   ASSERT_TRUE(acked(fx));
   EXPECT_FALSE(fx.state_changed);
-  EXPECT_EQ(fx.staff_changed, (std::vector<std::string>{"iv", "co"}));
+  ASSERT_EQ(changed_for(fx), (std::vector<std::string>{"iv", "co"}));
+  EXPECT_TRUE(fx.staff_changes[0].second.has_my_scorecard()) << "the rater's own card";
+  EXPECT_EQ(fx.staff_changes[0].second.live_scorecards_size(), 0);
+  EXPECT_FALSE(fx.staff_changes[1].second.has_my_scorecard()) << "not the coach's own card";
+  ASSERT_EQ(fx.staff_changes[1].second.live_scorecards_size(), 1) << "the coach watches it live";
+  EXPECT_EQ(fx.staff_changes[1].second.live_scorecards(0).rater_id(), "iv");
 
   // Ticks are shared by the staff. "proposes_meeting" also fires scripted
   // follow-ups, which everyone sees.
-  fx = room_.handle("iv", tick_marker("metric_named"), t0 + 63 * s);
+  expect_change_gives_next_view(room_, t0 + 63 * s, "a tick", [&] {
+    fx = room_.handle("iv", tick_marker("metric_named"), t0 + 63 * s);
+    return fx;
+  });
   ASSERT_TRUE(acked(fx));
-  EXPECT_FALSE(fx.state_changed);
-  EXPECT_EQ(fx.staff_changed, (std::vector<std::string>{"iv", "ob", "co"}));
+  EXPECT_EQ(changed_for(fx), (std::vector<std::string>{"iv", "ob", "co"}));
   EXPECT_EQ(room_.views(t0 + 63 * s).candidate_view.version(), version_before)
       << "the candidate's version does not count private changes";
+  fx = room_.handle("iv", tick_marker("metric_named"), t0 + 63 * s);
+  ASSERT_TRUE(acked(fx));
+  EXPECT_TRUE(fx.staff_changes.empty()) << "ticked already: nothing changed";
   fx = room_.handle("iv", tick_marker("proposes_meeting"), t0 + 64 * s);
   ASSERT_TRUE(acked(fx));
   EXPECT_TRUE(fx.state_changed) << "the follow-up it fired is for the candidate too";
   // "say_no", and "then" chained on it (metric_named is ticked): two public changes.
   EXPECT_EQ(asked_ids(room_), (std::vector<std::string>{"say_no", "then"}));
   EXPECT_EQ(room_.views(t0 + 64 * s).candidate_view.version(), version_before + 2);
-
-  const auto only = room_.staff_views(t0 + 64 * s, {"ob", "co"});
-  EXPECT_TRUE(only.candidate_ids.empty());
-  ASSERT_EQ(only.staff_views.size(), 2u);
-  EXPECT_EQ(only.staff_views[0].first, "ob");
-  EXPECT_EQ(only.staff_views[1].first, "co");
-  EXPECT_EQ(only.staff_views[0].second.notes_size(), 1);
 }
 
 class Scoring : public ::testing::Test {
@@ -617,6 +659,29 @@ class Scoring : public ::testing::Test {
 
   room room_;
 };
+
+// A change applied to the view it follows gives the view the server would
+// have sent whole: for every staff member, after each private step.
+TEST_F(Scoring, EachChangeAppliedToTheLastViewIsTheNextView) {
+  const int64_t at = t0 + 10'001 * s;
+  auto check = [&](const char* what, const std::function<room_effects()>& step) {
+    expect_change_gives_next_view(room_, at, what, step);
+  };
+  check("observer's note", [&] { return room_.handle("ob", note("OBI-NOTE"), at); });
+  check("coach's note", [&] { return room_.handle("co", note("COCO-NOTE"), at); });
+  check("observer's draft", [&] { return room_.handle("ob", scorecard(2, false, "OBI-DRAFT"), at); });
+  check("coach's draft", [&] { return room_.handle("co", scorecard(3, false, "COCO-DRAFT"), at); });
+  check("interviewer's draft, before the observer's in id order", [&] {
+    return room_.handle("iv", scorecard(4, false, "IVY-DRAFT"), at);
+  });
+  check("observer's draft again", [&] { return room_.handle("ob", scorecard(3, false, "OBI-AGAIN"), at); });
+  check("observer submits", [&] { return submit("ob", 3, "OBI-FINAL"); });
+  check("coach submits", [&] { return submit("co", 3, "COCO-FINAL"); });
+  // The last card reveals: whole views, no changes.
+  const auto last = submit("iv", 4, "IVY-FINAL");
+  EXPECT_TRUE(last.state_changed);
+  EXPECT_TRUE(last.revealed);
+}
 
 TEST_F(Scoring, DraftsStreamToTheirAuthorAndTheCoachOnly) {
   ASSERT_EQ(room_.stage(), v1::ROOM_STAGE_SCORING);

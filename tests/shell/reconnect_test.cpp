@@ -269,8 +269,8 @@ TEST_F(Reconnect, ASecondDeviceSharesTheSeatAndSeesTheLiveDraft) {
   auto saved = laptop->request(draft);
   ASSERT_TRUE(saved && saved->has_ack()) << (saved ? saved->DebugString() : saved.error().message);
   auto seen = phone->wait_for([](const v1::ServerMessage& m) {
-    return m.has_staff_room_state() && m.staff_room_state().my_scorecard().scores_size() == 1 &&
-           m.staff_room_state().my_scorecard().scores(0).evidence() == "named the rollback owner";
+    return m.has_staff_room_change() && m.staff_room_change().my_scorecard().scores_size() == 1 &&
+           m.staff_room_change().my_scorecard().scores(0).evidence() == "named the rollback owner";
   });
   EXPECT_TRUE(seen) << "the rater's other connection shows the live draft";
 

@@ -69,15 +69,19 @@ TEST_F(Scoring, SealedUntilEveryoneSubmitsThenRevealedWithADebrief) {
   ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 2, "IVY-DRAFT-TEXT", false))->has_ack());
   auto submitted = r.iv->request(scorecard(r.scenario, 2, "IVY-SUBMITTED-TEXT", true));
   ASSERT_TRUE(submitted && submitted->has_ack()) << submitted->DebugString();
+  // Private changes travel as changes, not whole views.
   auto mine = r.iv->wait_for([](const auto& m) {
-    return m.has_staff_room_state() && m.staff_room_state().my_scorecard().submitted();
+    return m.has_staff_room_change() && m.staff_room_change().my_scorecard().submitted();
   });
   ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->staff_room_change().my_scorecard().scores(0).evidence(), "IVY-SUBMITTED-TEXT");
   auto told = r.ob->wait_for([](const auto& m) {
-    return m.has_staff_room_state() && m.staff_room_state().submitted_by_size() == 1;
+    return m.has_staff_room_change() && m.staff_room_change().submitted_by_size() == 1;
   });
   ASSERT_TRUE(told) << "the observer learns that the interviewer submitted";
-  EXPECT_EQ(told->staff_room_state().revealed_size(), 0);
+  EXPECT_EQ(told->staff_room_change().submitted_by(0), mine->staff_room_change().my_scorecard().rater_id());
+  EXPECT_FALSE(told->staff_room_change().has_my_scorecard()) << "and nothing of the card";
+  EXPECT_EQ(told->staff_room_change().live_scorecards_size(), 0);
   EXPECT_EQ(r.ob_bytes.find("IVY-DRAFT-TEXT"), std::string::npos);
   EXPECT_EQ(r.ob_bytes.find("IVY-SUBMITTED-TEXT"), std::string::npos) << "no byte of a sealed card before the reveal";
 

@@ -53,10 +53,12 @@ struct room_effects {
   std::vector<v1::ServerMessage> replies;  // to the sender only
   std::vector<std::string> need_briefing;  // participants to send their role's briefing
   bool state_changed = false;              // push fresh views to everyone
-  // Without state_changed: only these staff members' views changed (a
-  // private note, a draft, a marker, a sealed submission). Nobody else is
-  // sent anything, and the candidate cannot tell that anything happened.
-  std::vector<std::string> staff_changed;
+  // Without state_changed: a private change (a note, a draft, a marker, a
+  // sealed submission) to these staff members' views, sent as it is.
+  // Nobody else is sent anything, and the candidate cannot tell that
+  // anything happened. With state_changed whole views go out instead, and
+  // these are dropped: the views hold them.
+  std::vector<std::pair<std::string, v1::StaffRoomChange>> staff_changes;
   bool closed = false;                     // the room reached CLOSED
   bool revealed = false;                   // scoring closed: write the debrief, tell the candidate
   bool forfeited = false;                  // peer mock ended because a seat was released (closed is set too)
@@ -167,8 +169,6 @@ class room {
   bool has_clock() const;
 
   room_views views(int64_t now_ms) const;
-  // Only the named staff members' views; no candidate view is sent.
-  room_views staff_views(int64_t now_ms, const std::vector<std::string>& staff_ids) const;
   v1::CandidateBriefing candidate_briefing() const;
   v1::StaffBriefing staff_briefing() const;
   // The briefing for a participant's role: the type decides what it holds.
@@ -199,9 +199,14 @@ class room {
   bool replay(const v1::RoomEvent& e, const room_history& h);
   void apply_recovered(int64_t down_since, int64_t at);
   void start_phase(int index, int64_t at);  // enter_phase without the log entry
-  room_views build_views(int64_t now_ms, const std::vector<std::string>* only_staff) const;
   std::vector<std::string> staff_ids() const;
   std::vector<std::string> note_readers(const participant& author) const;
+  // The change for participant_id in fx, begun if there is none yet.
+  v1::StaffRoomChange& change_for(room_effects& fx, const std::string& participant_id) const;
+  // A card as stored: the rater's own, and a live card for each coach in to.
+  void card_changed(room_effects& fx, const v1::Scorecard& card, const std::vector<std::string>& to) const;
+  // Every staff member is told when a card changed who the reveal waits for.
+  void expected_changed(room_effects& fx, const std::vector<std::string>& before) const;
 
   room_effects control(const participant& p, const v1::RoomControl& c, uint32_t request_id, int64_t now);
   room_effects ask(const participant& p, const v1::AskFollowUp& a, uint32_t request_id, int64_t now);
