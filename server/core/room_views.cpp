@@ -29,7 +29,6 @@ v1::RoomState room::public_state(int64_t now) const {
   return s;
 }
 
-
 std::vector<std::string> room::staff_ids() const {
   std::vector<std::string> out;
   for (const auto& x : participants_)

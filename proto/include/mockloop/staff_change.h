@@ -11,7 +11,8 @@ namespace mockloop {
 // Notes are appended in order; a scorecard replaces the one of the same
 // rater (live cards are kept in rater-id order, as the server lists them);
 // ticked markers and submitters are added once each, in the server's order
-// (sorted); a list of expected raters replaces the old one. A change for another room is ignored: false.
+// (sorted); a list of expected raters replaces the old one. A change for
+// another room is ignored: false.
 bool apply_staff_change(v1::StaffRoomState& view, const v1::StaffRoomChange& change);
 
 }  // namespace mockloop
