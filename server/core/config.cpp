@@ -22,6 +22,8 @@ const setting settings[] = {
     {"host", &server_config::host, "address to listen on"},
     {"port", &server_config::port, "port to listen on; 0 picks a free one"},
     {"data_dir", &server_config::data_dir, "directory for the SQLite store (created if missing)"},
+    {"store_commit_interval_ms", &server_config::store_commit_interval_ms,
+     "least time between store commits; writes meanwhile share one sync"},
     {"scenarios", &server_config::scenarios_dir, "directory of *.textproto scenarios"},
     {"web_root", &server_config::web_root, "directory of the browser client's static files"},
     {"threads", &server_config::threads, "I/O threads; 0 = one per core"},

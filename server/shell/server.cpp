@@ -63,7 +63,8 @@ struct server::impl {
     if (!db || !db->start_instance(&err))
       throw std::runtime_error("cannot open the store in '" + hub_->config().data_dir + "': " + err);
     hub_->db = std::move(db);
-    hub_->writer = std::make_shared<store_writer>(hub_->db);
+    hub_->writer =
+        std::make_shared<store_writer>(hub_->db, std::chrono::milliseconds(hub_->config().store_commit_interval_ms));
     room_settings rs;
     rs.briefing_seconds = hub_->config().briefing_seconds;
     rs.max_participants = hub_->config().max_room_participants;

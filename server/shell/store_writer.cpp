@@ -4,7 +4,8 @@
 
 namespace mockloop {
 
-store_writer::store_writer(std::shared_ptr<store> db) : db_(std::move(db)), thread_([this] { run(); }) {}
+store_writer::store_writer(std::shared_ptr<store> db, std::chrono::milliseconds commit_interval)
+    : db_(std::move(db)), interval_(commit_interval), thread_([this] { run(); }) {}
 
 store_writer::~store_writer() { stop(); }
 
@@ -13,7 +14,9 @@ void store_writer::submit(write_fn write, done_fn done) {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
       queue_.push_back(job{std::move(write), std::move(done)});
-      wake_.notify_one();
+      // A writer gathering or committing takes this on its next pass; a
+      // wake-up per write would cost more than the write (docs/load.md).
+      if (idle_) wake_.notify_one();
       return;
     }
   }
@@ -25,7 +28,7 @@ void store_writer::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    wake_.notify_one();
+    wake_.notify_one();  // idle or gathering
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -42,15 +45,21 @@ uint64_t store_writer::writes() const {
 
 void store_writer::run() {
   std::vector<job> jobs;
+  auto last_commit = std::chrono::steady_clock::now() - interval_;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
+      idle_ = true;
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      idle_ = false;
+      // Gather until an interval has passed since the last commit began;
+      // stop() cuts it short. Whatever arrives during a sync waits too, so
+      // under load a commit takes what came in one interval.
+      wake_.wait_until(lock, last_commit + interval_, [&] { return stopping_; });
       if (queue_.empty()) return;  // stopping, and nothing left
       jobs.swap(queue_);
     }
-    // Whatever arrives while this one syncs waits for the next: under load
-    // batches grow, so commits per second stay near the disk's sync rate.
+    last_commit = std::chrono::steady_clock::now();
     commit(jobs);
     jobs.clear();
   }

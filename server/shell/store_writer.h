@@ -5,6 +5,7 @@
 // the rooms that wrote, not every tick on the server (docs/load.md).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -26,7 +27,12 @@ class store_writer {
   // to your own executor from it.
   using done_fn = std::function<void(bool ok, const std::string& error)>;
 
-  explicit store_writer(std::shared_ptr<store> db);
+  // `commit_interval`: the least time from one commit's start to the next.
+  // Writes that arrive meanwhile wait and go in the next commit together, so
+  // a busy server syncs at most 1 s / interval times a second instead of
+  // once per write; an idle writer commits a lone write at once.
+  explicit store_writer(std::shared_ptr<store> db,
+                        std::chrono::milliseconds commit_interval = std::chrono::milliseconds{0});
   ~store_writer();  // stop()
   store_writer(const store_writer&) = delete;
   store_writer& operator=(const store_writer&) = delete;
@@ -51,10 +57,12 @@ class store_writer {
   void commit(std::vector<job>& jobs);
 
   std::shared_ptr<store> db_;
+  const std::chrono::milliseconds interval_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<job> queue_;
   bool stopping_ = false;
+  bool idle_ = false;  // waiting for a first write: only then does submit() wake it
   uint64_t commits_ = 0, writes_ = 0;
   std::thread thread_;
 };

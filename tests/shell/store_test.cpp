@@ -549,6 +549,34 @@ TEST_F(StoreTest, WriterGroupsWritesAndReportsEach) {
   EXPECT_TRUE(late);
 }
 
+// With a commit interval, writes that arrive within it after a commit wait
+// and share the next one; stop() does not wait the interval out.
+TEST_F(StoreTest, WriterWithAnIntervalGathersWritesIntoOneCommit) {
+  std::shared_ptr<store> s = open_store();
+  ASSERT_TRUE(s);
+  // Long enough that 50 submits from one thread land inside it.
+  store_writer writer(s, std::chrono::milliseconds(5'000));
+  std::promise<void> first_done;
+  writer.submit([](store& db, std::string* e) { return db.append_event("room-1", event(1, "first"), e); },
+                [&](bool good, const std::string&) {
+                  EXPECT_TRUE(good);
+                  first_done.set_value();
+                });
+  first_done.get_future().wait();  // an idle writer commits a lone write without waiting
+  EXPECT_EQ(writer.commits(), 1u);
+  std::atomic<int> ok{0};
+  for (int i = 2; i <= 51; ++i)
+    writer.submit([i](store& db, std::string* e) { return db.append_event("room-1", event(i, "x"), e); },
+                  [&](bool good, const std::string&) {
+                    if (good) ok.fetch_add(1);
+                  });
+  EXPECT_EQ(writer.commits(), 1u) << "the next commit waits for the interval";
+  writer.stop();  // cuts the interval short
+  EXPECT_EQ(ok.load(), 50);
+  EXPECT_EQ(writer.commits(), 2u) << "the 50 writes went in one commit";
+  EXPECT_EQ(s->events("room-1").size(), 51u);
+}
+
 // save_scorecard returning true means committed: a process killed right
 // after (no destructor, no close, no checkpoint) has not lost the card.
 TEST_F(StoreTest, ScorecardSurvivesSigkillAfterSave) {

@@ -18,6 +18,12 @@ struct server_config {
   std::string host = "127.0.0.1";  // loopback by default; put nginx in front for the world
   uint16_t port = 8080;            // 0 picks a free port and logs it
   std::string data_dir = "mockloop-data";  // SQLite store; created if missing
+  // Least time between two commits of the store's writer. Writes in one
+  // interval share one transaction and one fsync: at 2,800 writes a second
+  // a sync per write cost a tenth of a core (docs/load.md). A lone write on
+  // an idle server commits at once; under load a save's Ack waits up to
+  // this much longer. 0 commits whatever is waiting each time the last ends.
+  uint32_t store_commit_interval_ms = 10;
   std::string scenarios_dir = "scenarios"; // *.textproto scenario library
   std::string web_root = "client/web";     // static files for the browser client
   std::string config_file;                 // optional key = value file
