@@ -264,9 +264,10 @@ export class Connection {
       clearTimeout(pending.timer);
       if (error) pending.reject(error);
       else pending.resolve(msg);
-    } else if (!error) {
-      this.#emit(type, body, msg);
     }
+    // A private change answers its author's request and is also the change
+    // itself (docs/protocol.md): the page applies it like any other.
+    if (!error && (!pending || type === 'staffRoomChange')) this.#emit(type, body, msg);
   }
 
   #onClose(ws, ev) {

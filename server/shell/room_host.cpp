@@ -520,6 +520,7 @@ void room_host::shutdown(std::function<void()> done) {
   net::post(strand_, [self = shared_from_this(), done = std::move(done)] {
     self->disposed_ = true;  // no more requests, no more ticks
     self->timer_.cancel();
+    self->armed_ms_ = 0;
     self->on_stopped_ = std::move(done);
     self->flush_writes();  // a write that failed earlier gets its last try
     self->finish_shutdown_if_idle();
@@ -570,11 +571,24 @@ v1::ServerMessage room_host::briefing_message(const std::string& pid) const {
 void room_host::apply(const room_effects& fx, const std::string& requester, int64_t now) {
   if (fx.revealed) write_debrief(now);
   flush_writes();
+  const bool everyone = fx.state_changed || fx.revealed;
   // Replies go to the connection that asked, not to the participant's
   // other devices: a request id means nothing to them.
-  if (const auto it = conns_.find(requester); it != conns_.end())
-    if (auto s = it->second.session.lock())
-      for (const auto& r : fx.replies) emit(s, r);
+  std::shared_ptr<member> asker;
+  const std::string* asker_pid = nullptr;
+  if (const auto it = conns_.find(requester); it != conns_.end()) {
+    asker = it->second.session.lock();
+    asker_pid = &it->second.participant_id;
+  }
+  // A private change answers the request that made it: the asker gets its
+  // own change with the request id instead of an Ack and then the change.
+  // Most of an interview's requests are these (docs/protocol.md).
+  const v1::StaffRoomChange* answer = nullptr;
+  if (asker && !everyone && fx.replies.size() == 1 && fx.replies[0].has_ack())
+    for (const auto& [pid, change] : fx.staff_changes)
+      if (pid == *asker_pid) answer = &change;
+  if (asker && !answer)
+    for (const auto& r : fx.replies) emit(asker, r);
 
   for (const auto& pid : fx.need_briefing) send_to(pid, briefing_message(pid));
   // Ops go out once the events that hold them are stored (emit()): a
@@ -599,12 +613,21 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
   // A private change (a note, a draft) goes only to the staff who can see
   // it, as the change itself: most of an interview's traffic is these, and
   // a whole view for each made the cost of a note grow with the interview.
-  const bool everyone = fx.state_changed || fx.revealed;
   if (!everyone) {
     for (const auto& [pid, change] : fx.staff_changes) {
       v1::ServerMessage m;
       *m.mutable_staff_room_change() = change;
-      send_to(pid, m);
+      if (&change != answer) {
+        send_to(pid, m);
+        continue;
+      }
+      // The author's other connections get it as a push.
+      encoded_once push(m);
+      for (const auto& [sid, c] : conns_)
+        if (sid != requester && c.participant_id == pid)
+          if (auto s = c.session.lock()) emit(s, push.get(s->wire_encoding()));
+      m.set_request_id(fx.replies[0].request_id());
+      emit(asker, m);
     }
   } else {
     auto views = core_.views(now);
@@ -640,17 +663,23 @@ void room_host::schedule(int64_t now) {
   const auto wake = core_.next_wakeup_ms();
   if (!core_.has_clock() && !wake) {
     timer_.cancel();
+    armed_ms_ = 0;
     next_tick_ms_ = 0;
     return;
   }
   if (next_tick_ms_ == 0 || next_tick_ms_ <= now - 1000) next_tick_ms_ = now + 1000;
   const int64_t target = wake ? std::min(*wake, next_tick_ms_) : next_tick_ms_;
+  // Most requests leave the next wake-up where it was: re-arming would
+  // cancel the wait (one more handler run) and reset the timerfd for nothing.
+  if (target == armed_ms_) return;
+  armed_ms_ = target;
   timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, target - now)));
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_timer(ec); });
 }
 
 void room_host::on_timer(boost::system::error_code ec) {
   if (ec || disposed_) return;
+  armed_ms_ = 0;  // that wait is over; apply() arms the next
   const auto now = now_ms();
   const auto fx = core_.advance(now);
   if (now >= next_tick_ms_ && core_.has_clock()) {
@@ -673,6 +702,7 @@ void room_host::dispose_if_empty() {
   if (disposed_ || !conns_.empty() || core_.participant_count() > 0) return;
   disposed_ = true;
   timer_.cancel();
+  armed_ms_ = 0;
   close_in_store();
   spdlog::info("[room {}] disposed: nobody left", id_);
   if (auto d = directory_.lock()) d->remove(id_);

@@ -130,6 +130,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   std::unordered_map<std::string, std::string> held_;   // dropped session id -> participant id
   boost::asio::steady_timer timer_;
   int64_t next_tick_ms_ = 0;
+  int64_t armed_ms_ = 0;  // when the pending wait ends (room clock), 0 if none
   bool disposed_ = false;
   std::function<void(bool)> on_closed_;
   std::shared_ptr<store> db_;  // read, and written at recovery only; writes go through writer_

@@ -196,8 +196,8 @@ TEST(MyMocks, AnObserversCardIsComparedWithTheCoachs) {
   ASSERT_TRUE(coach->request(control(v1::RoomControl::ACTION_START))->has_ack());
   for (int i = 0; i <= scenario.phases_size(); ++i)
     ASSERT_TRUE(coach->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
-  auto coached = coach->request(scorecard(scenario, 2, "coach", true));
-  ASSERT_TRUE(coached && coached->has_ack()) << coached->DebugString();
+  auto coached = coach->request(scorecard(scenario, 2, "coach", true));  // sealed: the observer has not submitted
+  ASSERT_TRUE(coached && coached->has_staff_room_change()) << coached->DebugString();
   auto observed = obs->request(scorecard(scenario, 3, "observer", true));
   ASSERT_TRUE(observed && observed->has_ack()) << observed->DebugString();
   ASSERT_TRUE(cand->wait_for([](const auto& m) { return m.has_candidate_debrief(); }));

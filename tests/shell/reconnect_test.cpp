@@ -267,7 +267,7 @@ TEST_F(Reconnect, ASecondDeviceSharesTheSeatAndSeesTheLiveDraft) {
   score->set_rating(3);
   score->set_evidence("named the rollback owner");
   auto saved = laptop->request(draft);
-  ASSERT_TRUE(saved && saved->has_ack()) << (saved ? saved->DebugString() : saved.error().message);
+  ASSERT_TRUE(saved && saved->has_staff_room_change()) << (saved ? saved->DebugString() : saved.error().message);
   auto seen = phone->wait_for([](const v1::ServerMessage& m) {
     return m.has_staff_room_change() && m.staff_room_change().my_scorecard().scores_size() == 1 &&
            m.staff_room_change().my_scorecard().scores(0).evidence() == "named the rollback owner";

@@ -108,7 +108,7 @@ TEST_F(Recovery, RoomsComeBackAfterSigkillWithTheirSeatsClockAndScorecards) {
   ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_START))->has_ack());
   ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());  // the briefing
   ASSERT_TRUE(iv.c->request(ask_free("RECOVERY-FOLLOW-UP"))->has_ack());
-  ASSERT_TRUE(iv.c->request(note("RECOVERY-NOTE"))->has_ack());
+  ASSERT_TRUE(iv.c->request(note("RECOVERY-NOTE"))->has_staff_room_change());
   ASSERT_TRUE(ca.c->request(box("canary", 100, 100, "RECOVERY-BOX"))->has_ack());
   ASSERT_TRUE(ca.c->request(box("fleet", 500, 100, "Fleet"))->has_ack());
   ASSERT_TRUE(ca.c->request(arrow("e", "canary", "fleet", "5%"))->has_ack());
@@ -125,7 +125,7 @@ TEST_F(Recovery, RoomsComeBackAfterSigkillWithTheirSeatsClockAndScorecards) {
   for (int i = 0; i <= scenario.phases_size(); ++i)
     ASSERT_TRUE(iv2.c->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
   auto acked = iv2.c->request(scorecard(scenario, 3, "DURABLE-CARD", true));
-  ASSERT_TRUE(acked && acked->has_ack());
+  ASSERT_TRUE(acked && acked->has_staff_room_change());  // sealed: the others have not submitted
 
   // The clock as the interviewer last saw it, then the crash.
   auto tick = iv.c->wait_for([](const auto& m) { return m.has_tick(); });
@@ -253,7 +253,7 @@ TEST_F(Recovery, ACleanStopKeepsTheRoomsForTheNextStart) {
   if (HasFatalFailure()) return;
   ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_START))->has_ack());
   ASSERT_TRUE(iv.c->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
-  ASSERT_TRUE(iv.c->request(note("BEFORE-THE-STOP"))->has_ack());
+  ASSERT_TRUE(iv.c->request(note("BEFORE-THE-STOP"))->has_staff_room_change());
 
   proc->signal(SIGTERM);
   auto closed = iv.c->wait_closed(5s);

@@ -159,15 +159,15 @@ TEST_P(Rooms, NothingStaffOnlyReachesTheCandidate) {
   ASSERT_FALSE(chained_id.empty());
 
   ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_START))->has_ack());
-  ASSERT_TRUE(iv->request(note("NOTE-FROM-INTERVIEWER: candidate hesitated"))->has_ack());
-  ASSERT_TRUE(ob->request(note("NOTE-FROM-OBSERVER: good scoping"))->has_ack());
+  ASSERT_TRUE(iv->request(note("NOTE-FROM-INTERVIEWER: candidate hesitated"))->has_staff_room_change());
+  ASSERT_TRUE(ob->request(note("NOTE-FROM-OBSERVER: good scoping"))->has_staff_room_change());
   ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());  // end of briefing
   ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_PAUSE))->has_ack());
   ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_EXTEND, 60))->has_ack());
   ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_RESUME))->has_ack());
   ASSERT_TRUE(iv->request(ask(manual_id))->has_ack());
   ASSERT_TRUE(iv->request(ask_free("Free-text question for the candidate"))->has_ack());
-  ASSERT_TRUE(iv->request(tick_marker(chained_marker))->has_ack());
+  ASSERT_TRUE(iv->request(tick_marker(chained_marker))->has_ack()) << "its follow-up is for everyone: a whole view, so an Ack";
   for (int i = 0; i < scenario->phases_size(); ++i)
     ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_SKIP))->has_ack()) << i;
 

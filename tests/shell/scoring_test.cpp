@@ -66,14 +66,13 @@ TEST_F(Scoring, SealedUntilEveryoneSubmitsThenRevealedWithADebrief) {
   if (HasFatalFailure()) return;
 
   // The interviewer drafts, then submits; the observer sees neither.
-  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 2, "IVY-DRAFT-TEXT", false))->has_ack());
+  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 2, "IVY-DRAFT-TEXT", false))->has_staff_room_change());
   auto submitted = r.iv->request(scorecard(r.scenario, 2, "IVY-SUBMITTED-TEXT", true));
-  ASSERT_TRUE(submitted && submitted->has_ack()) << submitted->DebugString();
-  // Private changes travel as changes, not whole views.
-  auto mine = r.iv->wait_for([](const auto& m) {
-    return m.has_staff_room_change() && m.staff_room_change().my_scorecard().submitted();
-  });
-  ASSERT_TRUE(mine);
+  // Private changes travel as changes, not whole views; the author's own
+  // answers the request.
+  ASSERT_TRUE(submitted && submitted->has_staff_room_change()) << submitted->DebugString();
+  auto& mine = submitted;
+  ASSERT_TRUE(mine->staff_room_change().my_scorecard().submitted());
   EXPECT_EQ(mine->staff_room_change().my_scorecard().scores(0).evidence(), "IVY-SUBMITTED-TEXT");
   auto told = r.ob->wait_for([](const auto& m) {
     return m.has_staff_room_change() && m.staff_room_change().submitted_by_size() == 1;
@@ -149,7 +148,7 @@ TEST_F(Scoring, TheInterviewerMayRevealWithoutWaiting) {
   played_room r;
   play_to_scoring(server_, r);
   if (HasFatalFailure()) return;
-  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 3, "only one", true))->has_ack());
+  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 3, "only one", true))->has_staff_room_change());
   auto reveal = r.iv->request(control(v1::RoomControl::ACTION_REVEAL));
   ASSERT_TRUE(reveal && reveal->has_ack());
   auto debrief = r.ca->wait_for([](const auto& m) { return m.has_candidate_debrief(); });
@@ -176,7 +175,8 @@ TEST_F(Scoring, ASecondSubmissionInFlightIsRefusedAndTheFirstStands) {
     ASSERT_TRUE(m) << m.error().message;
     if (m->request_id() == first.value() || m->request_id() == second.value()) replies[m->request_id()] = m.value();
   }
-  EXPECT_TRUE(replies[first.value()].has_ack()) << replies[first.value()].DebugString();
+  EXPECT_TRUE(replies[first.value()].has_staff_room_change()) << replies[first.value()].DebugString();
+  EXPECT_EQ(replies[first.value()].staff_room_change().my_scorecard().scores(0).evidence(), "FIRST-CARD");
   ASSERT_TRUE(replies[second.value()].has_error()) << replies[second.value()].DebugString();
   EXPECT_EQ(replies[second.value()].error().code(), v1::ERROR_CODE_FAILED_PRECONDITION);
 
@@ -260,7 +260,7 @@ TEST_F(Scoring, CommitteeVotesOnAPacketOfDebriefs) {
   played_room r;
   play_to_scoring(server_, r);
   if (HasFatalFailure()) return;
-  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 3, "round evidence", true))->has_ack());
+  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 3, "round evidence", true))->has_staff_room_change());
   ASSERT_TRUE(r.ob->request(scorecard(r.scenario, 2, "round evidence too", true))->has_ack());
   auto debrief = r.ca->wait_for([](const auto& m) { return m.has_candidate_debrief(); });
   ASSERT_TRUE(debrief);
@@ -350,7 +350,7 @@ TEST_F(Scoring, TargetLevelReadsTheScoresAgainstItsLines) {
   EXPECT_EQ(state->room_state().target_level(), v1::LEVEL_L6) << "the candidate sees the level they practise for";
 
   // Every dimension at 4 meets any line; every dimension at 1 is far below.
-  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 4, "strong", true))->has_ack());
+  ASSERT_TRUE(r.iv->request(scorecard(r.scenario, 4, "strong", true))->has_staff_room_change());
   ASSERT_TRUE(r.ob->request(scorecard(r.scenario, 1, "weak", true))->has_ack());
   auto debrief = r.ca->wait_for([](const auto& m) { return m.has_candidate_debrief(); });
   ASSERT_TRUE(debrief);

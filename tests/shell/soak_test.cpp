@@ -358,7 +358,7 @@ class driver {
   bool expect_ack(member& m, const v1::ClientMessage& req, const std::string& what) {
     auto reply = m.c->request(req);
     if (!reply) return fail(m.name + " " + what + ": " + reply.error().message), false;
-    if (!reply->has_ack()) return fail(m.name + " " + what + ": " + reply->ShortDebugString()), false;
+    if (!accepted(reply.value())) return fail(m.name + " " + what + ": " + reply->ShortDebugString()), false;
     return true;
   }
 

@@ -10,6 +10,13 @@
 
 namespace mockloop::testing {
 
+// A request the room took: an Ack, or for a note, a draft, a tick or a
+// sealed submission the author's own StaffRoomChange with the request id
+// (docs/protocol.md, "Replies").
+inline bool accepted(const v1::ServerMessage& m) {
+  return m.has_ack() || (m.request_id() != 0 && m.has_staff_room_change());
+}
+
 inline v1::ClientMessage ping(std::string payload = "hi") {
   v1::ClientMessage m;
   m.mutable_ping()->set_payload(std::move(payload));
