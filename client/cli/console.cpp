@@ -570,15 +570,20 @@ outcome console::cmd_help(const args& a) {
 
 outcome console::cmd_quit(const args&) { return {status::quit, {}}; }
 
+// In a room means its state is here too: the server sends it after Joined,
+// once the join is stored, and a script's next `state` needs it.
+outcome console::room_state_arrived(milliseconds timeout) {
+  return wait_until([&] { return room_ && room_->room_id() == room_id_; }, "the room's state", timeout);
+}
+
 outcome console::join_code(const std::string& code) {
   v1::ClientMessage m;
   m.mutable_join_room()->set_code(code);
   auto r = simple(std::move(m));
-  if (r.kind == status::ok) {
-    consumed_["joined"] = arrivals_["joined"];
-    join_pending_ = false;
-  }
-  return r;
+  if (r.kind != status::ok) return r;
+  consumed_["joined"] = arrivals_["joined"];
+  join_pending_ = false;
+  return room_state_arrived(std::chrono::duration_cast<milliseconds>(opts_.connection.timeout));
 }
 
 outcome console::save_card(const v1::Scorecard& card, bool submit) {
@@ -631,7 +636,10 @@ outcome console::cmd_wait(const args& in) {
     if (r.kind != status::ok || !opts_.auto_join || arg == "nojoin" || !match_) return r;
     return join_code(match_->join_code());
   }
-  if (event == "joined") return edge("joined", "joining a room");
+  if (event == "joined") {
+    auto r = edge("joined", "joining a room");
+    return r.kind == status::ok ? room_state_arrived(timeout) : r;
+  }
   if (event == "board") {
     // `wait board <text>`: until an object with that text (or id) is on the board.
     if (arg.empty()) return fail("usage: wait board <text or id>");

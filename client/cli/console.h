@@ -167,6 +167,7 @@ class console {
   outcome cmd_set(const args&);
   outcome cmd_print(const args&);
   outcome save_card(const v1::Scorecard& card, bool submit);
+  outcome room_state_arrived(std::chrono::milliseconds timeout);
   outcome join_code(const std::string& code);
   static const std::vector<command>& commands();
 
