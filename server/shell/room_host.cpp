@@ -519,8 +519,7 @@ void room_host::inspect(std::function<void(const room&)> fn) {
 void room_host::shutdown(std::function<void()> done) {
   net::post(strand_, [self = shared_from_this(), done = std::move(done)] {
     self->disposed_ = true;  // no more requests, no more ticks
-    self->timer_.cancel();
-    self->armed_ms_ = 0;
+    self->disarm();
     self->on_stopped_ = std::move(done);
     self->flush_writes();  // a write that failed earlier gets its last try
     self->finish_shutdown_if_idle();
@@ -533,10 +532,11 @@ void room_host::finish_shutdown_if_idle() {
 }
 
 // To every connection of the participant (their other devices included).
-void room_host::send_to(const std::string& participant_id, const v1::ServerMessage& m) {
+void room_host::send_to(const std::string& participant_id, const v1::ServerMessage& m,
+                        const std::string& skip_session) {
   encoded_once frame(m);
   for (const auto& [sid, c] : conns_)
-    if (c.participant_id == participant_id)
+    if (c.participant_id == participant_id && sid != skip_session)
       if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
 }
 
@@ -621,11 +621,7 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
         send_to(pid, m);
         continue;
       }
-      // The author's other connections get it as a push.
-      encoded_once push(m);
-      for (const auto& [sid, c] : conns_)
-        if (sid != requester && c.participant_id == pid)
-          if (auto s = c.session.lock()) emit(s, push.get(s->wire_encoding()));
+      send_to(pid, m, requester);  // the author's other connections: a push
       m.set_request_id(fx.replies[0].request_id());
       emit(asker, m);
     }
@@ -662,8 +658,7 @@ void room_host::schedule(int64_t now) {
   if (disposed_) return;  // stopping or gone: a late card commit must not re-arm the clock
   const auto wake = core_.next_wakeup_ms();
   if (!core_.has_clock() && !wake) {
-    timer_.cancel();
-    armed_ms_ = 0;
+    disarm();
     next_tick_ms_ = 0;
     return;
   }
@@ -675,6 +670,11 @@ void room_host::schedule(int64_t now) {
   armed_ms_ = target;
   timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, target - now)));
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_timer(ec); });
+}
+
+void room_host::disarm() {
+  timer_.cancel();
+  armed_ms_ = 0;
 }
 
 void room_host::on_timer(boost::system::error_code ec) {
@@ -701,8 +701,7 @@ void room_host::dispose_if_empty() {
   // A held seat keeps the room for its owner's return.
   if (disposed_ || !conns_.empty() || core_.participant_count() > 0) return;
   disposed_ = true;
-  timer_.cancel();
-  armed_ms_ = 0;
+  disarm();
   close_in_store();
   spdlog::info("[room {}] disposed: nobody left", id_);
   if (auto d = directory_.lock()) d->remove(id_);

@@ -80,7 +80,10 @@ class room_host : public std::enable_shared_from_this<room_host> {
 
  private:
   void apply(const room_effects& fx, const std::string& requester, int64_t now);
-  void send_to(const std::string& participant_id, const v1::ServerMessage& m);
+  // To every connection of the participant but `skip_session` (one that
+  // gets its own copy).
+  void send_to(const std::string& participant_id, const v1::ServerMessage& m, const std::string& skip_session = {});
+  void disarm();  // cancels the pending wait, so the next schedule() arms one
   void broadcast(const v1::ServerMessage& m, const std::vector<std::string>& participant_ids);
   void broadcast_all(const v1::ServerMessage& m);
   // The call's traffic (signals, who is in it) is not the room's record:

@@ -355,7 +355,7 @@ class driver {
     }
   }
 
-  bool expect_ack(member& m, const v1::ClientMessage& req, const std::string& what) {
+  bool expect_accepted(member& m, const v1::ClientMessage& req, const std::string& what) {
     auto reply = m.c->request(req);
     if (!reply) return fail(m.name + " " + what + ": " + reply.error().message), false;
     if (!accepted(reply.value())) return fail(m.name + " " + what + ": " + reply->ShortDebugString()), false;
@@ -365,7 +365,7 @@ class driver {
   bool submit(member& m) {
     const auto evidence = r_.unique("card");
     r_.submitted_texts.insert(evidence);
-    if (!expect_ack(m, scorecard(r_.scenario, evidence, true), "submits")) return false;
+    if (!expect_accepted(m, scorecard(r_.scenario, evidence, true), "submits")) return false;
     m.acked = true;
     r_.acked_cards.push_back(evidence);
     return true;
@@ -396,36 +396,36 @@ class driver {
         break;
       }
       case step_kind::start:
-        if (!ensure_up(iv) || !expect_ack(iv, control(v1::RoomControl::ACTION_START), "starts")) return;
+        if (!ensure_up(iv) || !expect_accepted(iv, control(v1::RoomControl::ACTION_START), "starts")) return;
         break;
       case step_kind::skip:
-        if (!ensure_up(iv) || !expect_ack(iv, control(v1::RoomControl::ACTION_SKIP), "skips")) return;
+        if (!ensure_up(iv) || !expect_accepted(iv, control(v1::RoomControl::ACTION_SKIP), "skips")) return;
         break;
       case step_kind::work: {
         if (!ensure_up(iv)) return;
         if (s.arg == 0) {
           for (const auto& f : r_.scenario.follow_ups())
             if (f.trigger_case() == v1::FollowUp::TRIGGER_NOT_SET) {
-              if (!expect_ack(iv, ask(f.id()), "asks " + f.id())) return;
+              if (!expect_accepted(iv, ask(f.id()), "asks " + f.id())) return;
               break;
             }
-          if (!expect_ack(iv, ask_free(r_.unique("ask") + " and who owns the rollback?"), "asks free text")) return;
+          if (!expect_accepted(iv, ask_free(r_.unique("ask") + " and who owns the rollback?"), "asks free text")) return;
           if (r_.scenario.markers_size() > 0 &&
-              !expect_ack(iv, tick_marker(r_.scenario.markers(0).id()), "ticks a marker"))
+              !expect_accepted(iv, tick_marker(r_.scenario.markers(0).id()), "ticks a marker"))
             return;
         }
         // Every staff member keeps a note; one rater saves a draft.
         for (auto& mp : r_.people) {
           auto& m = *mp;
           if (m.role == v1::ROLE_CANDIDATE || !m.seated) continue;
-          if (!ensure_up(m) || !expect_ack(m, note(r_.unique("note") + " hesitated on the owner"), "notes")) return;
+          if (!ensure_up(m) || !expect_accepted(m, note(r_.unique("note") + " hesitated on the owner"), "notes")) return;
         }
         std::vector<member*> raters;
         for (auto& mp : r_.people)
           if (mp->is_rater() && mp->seated) raters.push_back(mp.get());
         auto& drafter = *raters[r_.rng() % raters.size()];
         if (!ensure_up(drafter) ||
-            !expect_ack(drafter, scorecard(r_.scenario, r_.unique("draft"), false), "saves a draft"))
+            !expect_accepted(drafter, scorecard(r_.scenario, r_.unique("draft"), false), "saves a draft"))
           return;
         break;
       }
@@ -439,7 +439,7 @@ class driver {
       case step_kind::reveal:
         if (!ensure_up(iv)) return;
         if (iv.conn.stage == v1::ROOM_STAGE_REVEALED) break;  // the in-flight reveal made it
-        if (!expect_ack(iv, control(v1::RoomControl::ACTION_REVEAL), "reveals")) return;
+        if (!expect_accepted(iv, control(v1::RoomControl::ACTION_REVEAL), "reveals")) return;
         break;
       case step_kind::await_reveal:
         if (!ensure_up(iv)) return;

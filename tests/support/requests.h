@@ -12,7 +12,7 @@ namespace mockloop::testing {
 
 // A request the room took: an Ack, or for a note, a draft, a tick or a
 // sealed submission the author's own StaffRoomChange with the request id
-// (docs/protocol.md, "Replies").
+// (docs/protocol.md, "Rooms").
 inline bool accepted(const v1::ServerMessage& m) {
   return m.has_ack() || (m.request_id() != 0 && m.has_staff_room_change());
 }

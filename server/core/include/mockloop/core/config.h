@@ -21,7 +21,7 @@ struct server_config {
   // Least time between two commits of the store's writer. Writes in one
   // interval share one transaction and one fsync: at 2,800 writes a second
   // a sync per write cost a tenth of a core (docs/load.md). A lone write on
-  // an idle server commits at once; under load a save's Ack waits up to
+  // an idle server commits at once; under load a save's reply waits up to
   // this much longer. 0 commits whatever is waiting each time the last ends.
   uint32_t store_commit_interval_ms = 10;
   std::string scenarios_dir = "scenarios"; // *.textproto scenario library
