@@ -151,7 +151,7 @@ void board::set(v1::BoardObject& o, const v1::BoardProps& p) {
   if (p.has_to_id()) o.set_to_id(p.to_id());
 }
 
-board::result board::apply(const v1::BoardOp& in, const std::string& by, const board_limits& limits) {
+board::result board::plan(const v1::BoardOp& in, const std::string& by, const board_limits& limits) const {
   result r;
   if (auto e = check(in, limits)) {
     r.error = std::move(e);
@@ -168,7 +168,7 @@ board::result board::apply(const v1::BoardOp& in, const std::string& by, const b
       if (!p->has_h()) p->set_h(120);
     }
   }
-  std::vector<v1::BoardOp> ops{std::move(op)};
+  r.applied.push_back(std::move(op));
   if (in.has_remove()) {
     // The arrows attached go with it, each as an op of its own in the log.
     for (const auto& o : objects_) {
@@ -178,14 +178,10 @@ board::result board::apply(const v1::BoardOp& in, const std::string& by, const b
       cascade.set_object_id(o.id());
       cascade.set_remove(true);
       cascade.set_by_participant_id(by);
-      ops.push_back(std::move(cascade));
+      r.applied.push_back(std::move(cascade));
     }
   }
-  for (auto& o : ops) {
-    o.set_seq(seq_ + 1);
-    replay(o);
-    r.applied.push_back(std::move(o));
-  }
+  for (size_t i = 0; i < r.applied.size(); ++i) r.applied[i].set_seq(seq_ + 1 + i);
   return r;
 }
 

@@ -36,13 +36,9 @@ std::string room::current_phase_id() const {
   return {};
 }
 
-// Starts phase `index` (-1: the briefing) at `at`. A paused clock stays
-// paused across the change, so skipping while paused does not start time.
-void room::enter_phase(int index, int64_t at) {
-  start_phase(index, at);
-  if (index >= 0) log(at, "").set_phase_started(scenario_->phases(index).id());
-}
-
+// Starts phase `index` (-1: the briefing) at `at`, for a stage_entered or
+// phase_started event. A paused clock stays paused across the change, so
+// skipping while paused does not start time.
 void room::start_phase(int index, int64_t at) {
   phase_index_ = index;
   phase_used_ms_ = 0;
@@ -55,26 +51,28 @@ void room::start_phase(int index, int64_t at) {
   if (index == 0 && first_phase_ms_ == 0) first_phase_ms_ = at;
 }
 
-// Ends the briefing or the current phase at `at` and moves on.
+// Ends the briefing or the current phase at `at` and moves on: into the
+// first phase, the next one, or scoring.
 void room::end_current(int64_t at, room_effects& fx) {
-  fold(at);
   fx.state_changed = true;
+  const auto enter = [&](v1::RoomStage stage) {
+    auto e = event(at, "");
+    e.set_stage_entered(stage);
+    emit(std::move(e));
+  };
+  const auto start = [&](int index) {
+    auto e = event(at, "");
+    e.set_phase_started(scenario_->phases(index).id());
+    emit(std::move(e));
+  };
   if (stage_ == v1::ROOM_STAGE_BRIEFING) {
-    stage_ = v1::ROOM_STAGE_INTERVIEW;
-    log(at, "").set_stage_entered(stage_);
-    enter_phase(0, at);
-    return;
+    enter(v1::ROOM_STAGE_INTERVIEW);
+    start(0);
+  } else if (phase_index_ + 1 < scenario_->phases_size()) {
+    start(phase_index_ + 1);
+  } else {
+    enter(v1::ROOM_STAGE_SCORING);
   }
-  if (phase_index_ + 1 < scenario_->phases_size()) {
-    enter_phase(phase_index_ + 1, at);
-    return;
-  }
-  stage_ = v1::ROOM_STAGE_SCORING;
-  phase_index_ = -1;
-  running_since_.reset();
-  paused_ = false;
-  phase_budget_ms_ = phase_used_ms_ = 0;
-  log(at, "").set_stage_entered(stage_);
 }
 
 room_effects room::advance(int64_t now_ms) {
@@ -146,15 +144,14 @@ void room::fire_due(int64_t now, room_effects& fx) {
 
 void room::record_ask(const std::string& follow_up_id, const std::string& text, bool by_script, int64_t now,
                       const std::string& by, room_effects& fx) {
-  v1::AskedFollowUp a;
+  auto e = event(now, by);
+  auto& a = *e.mutable_follow_up_asked();
   a.set_follow_up_id(follow_up_id);
   a.set_text(text);
   a.set_asked_at_ms(now);
   a.set_phase_id(current_phase_id());
   a.set_by_script(by_script);
-  if (!follow_up_id.empty()) asked_ids_.insert(follow_up_id);
-  *log(now, by).mutable_follow_up_asked() = a;
-  asked_.push_back(std::move(a));
+  emit(std::move(e));
   fx.state_changed = true;
 }
 

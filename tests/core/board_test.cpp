@@ -24,7 +24,9 @@ constexpr int64_t t0 = 1'800'000'000'000;
 constexpr int64_t s = 1000;
 
 board::result put(board& b, const v1::ClientMessage& m, const std::string& by = "ca", board_limits lim = {}) {
-  return b.apply(m.board_op(), by, lim);
+  auto r = b.plan(m.board_op(), by, lim);
+  for (const auto& op : r.applied) EXPECT_TRUE(b.replay(op)) << op.DebugString();
+  return r;
 }
 
 const v1::BoardObject* object(const v1::Board& b, const std::string& id) {

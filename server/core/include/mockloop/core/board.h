@@ -1,6 +1,7 @@
 // The shared board of one round: objects changed by ops in the server's
 // order, last writer wins per property, a removal final. Plain state: the
-// room decides who may draw and when, and logs what apply() returns.
+// room decides who may draw and when, logs what plan() returns, and the
+// board changes only when each logged op is replayed.
 #pragma once
 
 #include <cstdint>
@@ -28,17 +29,19 @@ struct board_limits {
 class board {
  public:
   struct result {
-    // What to log and send, in order: the op itself (seq and author set),
-    // then the arrows a removal took with it. Empty with no error: the op
-    // changed nothing (a second removal of the same object).
+    // What to log, replay and send, in order: the op itself (seq and
+    // author set), then the arrows a removal takes with it. Empty with no
+    // error: the op would change nothing (a second removal of the same
+    // object).
     std::vector<v1::BoardOp> applied;
     std::optional<v1::Error> error;
   };
 
-  // A client's op, checked against the board and the limits.
-  result apply(const v1::BoardOp& op, const std::string& by, const board_limits& limits);
-  // An op from the log, exactly as applied then (no cascade: the log holds
-  // the cascade's removals too). False if it does not fit the board.
+  // A client's op, checked against the board and the limits; the board is
+  // unchanged until the ops are replayed.
+  result plan(const v1::BoardOp& op, const std::string& by, const board_limits& limits) const;
+  // An op as planned or as logged (no cascade: the log holds the
+  // cascade's removals too). False if it does not fit the board.
   bool replay(const v1::BoardOp& op);
 
   v1::Board snapshot(const std::string& room_id, uint32_t round) const;

@@ -93,6 +93,12 @@ struct room_history {
   std::map<std::pair<uint32_t, std::string>, v1::Scorecard> cards;
 };
 
+// What a room event names but does not hold.
+struct event_refs {
+  std::shared_ptr<const v1::Scenario> scenario;  // round_started: the round's, null for the same one
+  const v1::Scorecard* card = nullptr;           // scorecard_submitted: the card as stored
+};
+
 class room {
  public:
   // target_level: what the candidate is practising for; unspecified takes
@@ -194,11 +200,18 @@ class room {
   };
 
   room(std::string id, room_settings settings) : id_(std::move(id)), settings_(settings) {}
-  // Applies a logged event to the state, as its original step did; false
-  // if the event does not fit the state (a corrupt or foreign log).
-  bool replay(const v1::RoomEvent& e, const room_history& h);
+
+  // The one path by which the logged state changes, live and in a rebuild:
+  // the event is applied, then appended to the log. False if it does not
+  // fit the state (a corrupt or foreign log); nothing has changed then.
+  // Drafts are the one state kept outside the log (save_scorecard).
+  bool apply(v1::RoomEvent e, const event_refs& refs = {});
+  // A new event from a live step: the next seq, its time and author.
+  v1::RoomEvent event(int64_t at, const std::string& by) const;
+  // Applies an event a live step has checked; it always fits.
+  void emit(v1::RoomEvent e, const event_refs& refs = {});
   void apply_recovered(int64_t down_since, int64_t at);
-  void start_phase(int index, int64_t at);  // enter_phase without the log entry
+  void start_phase(int index, int64_t at);
   std::vector<std::string> staff_ids() const;
   std::vector<std::string> note_readers(const participant& author) const;
   // The change for participant_id in fx, begun if there is none yet.
@@ -230,7 +243,6 @@ class room {
   int64_t interview_elapsed(int64_t now) const;
   int64_t deadline() const;
   void fold(int64_t at);  // moves running time into the *_used_ counters
-  void enter_phase(int index, int64_t at);
   void end_current(int64_t at, room_effects& fx);
   v1::RoomClock clock(int64_t now) const;
   std::string current_phase_id() const;
@@ -242,7 +254,6 @@ class room {
   void record_ask(const std::string& follow_up_id, const std::string& text, bool by_script, int64_t now,
                   const std::string& by, room_effects& fx);
 
-  v1::RoomEvent& log(int64_t now, const std::string& by);
   const participant* find(const std::string& id) const;
   bool seat_taken(v1::Role role) const;
   v1::RoomState public_state(int64_t now) const;
