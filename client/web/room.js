@@ -968,6 +968,12 @@ export class RoomView {
     this.restored = true;
     const submitted = Boolean(mine?.submitted);
     const stage = this.stage();
+    // The server has no draft from this page that it saved: it restarted,
+    // and drafts are not in its log (docs/rooms.md). Send the form again.
+    if (!mine && this.lastSentJson && DRAFTS_ALLOWED.has(stage) && !this.draftDirty && !this.saving) {
+      this.lastSentJson = '';
+      this.draftDirty = true;
+    }
     this.scoreFields.disabled = submitted || stage === 'ROOM_STAGE_REVEALED' || stage === 'ROOM_STAGE_CLOSED';
     this.submitButton.hidden = submitted || stage === 'ROOM_STAGE_REVEALED' || stage === 'ROOM_STAGE_CLOSED';
     this.submitButton.disabled = stage !== 'ROOM_STAGE_SCORING' || this.submitting;

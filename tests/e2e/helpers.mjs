@@ -76,10 +76,11 @@ function mkdirp(dir) {
 
 /**
  * Starts mockloop-server on a free port (or `port`); resolves once it
- * listens. `args` adds flags (e.g. ['--briefing-seconds', '1']).
+ * listens. `args` adds flags (e.g. ['--briefing-seconds', '1']); `dataDir`
+ * reuses a store, for a restart.
  */
-export async function startServer(t, { port = 0, args = [] } = {}) {
-  const dataDir = mkdtempSync(path.join(mkdirp(path.join(scratch, 'data')), 'run-'));
+export async function startServer(t, { port = 0, args = [], dataDir = '' } = {}) {
+  dataDir ||= mkdtempSync(path.join(mkdirp(path.join(scratch, 'data')), 'run-'));
   const argv = [
     '--port', String(port),
     '--web-root', path.join(repo, 'client', 'web'),
@@ -107,6 +108,7 @@ export async function startServer(t, { port = 0, args = [] } = {}) {
   const server = {
     proc,
     exited,
+    dataDir,
     log: () => log,
     port: await listening,
     url: '',

@@ -169,3 +169,35 @@ test('an invitation code pairs two friends for a peer mock', { timeout: TEST_TIM
   assert.deepEqual(A.problems, []);
   assert.deepEqual(B.problems, []);
 });
+
+test('a server crash mid-interview: the room comes back, and the page sends its draft again', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const server = await startServer(t);
+  const { I, C } = await roomByCode(t, server, { viewport: { width: 1024, height: 800 } });
+  const ip = I.page;
+  await ip.getByRole('button', { name: 'Start the interview' }).click();
+  await ip.getByRole('button', { name: 'Skip the briefing' }).click();
+  await C.page.locator('#phase-name', { hasText: 'Immediate response' }).waitFor();
+  const dim = ip.locator('#sec-score fieldset.dimension').first();
+  await dim.locator('label.anchor').nth(2).click();
+  await dim.locator('textarea').fill('Paused the rollout before asking who owned it.');
+  await ip.locator('#sec-score .score-status', { hasText: /Draft saved/ }).waitFor({ timeout: 5_000 });
+
+  // SIGKILL: nothing is flushed on the way out. The same store, the same port.
+  server.proc.kill('SIGKILL');
+  await server.exited;
+  await ip.locator('#status', { hasText: 'reconnecting' }).waitFor({ timeout: 5_000 });
+  await startServer(t, { port: server.port, dataDir: server.dataDir });
+
+  // Both pages resume their seats in the rebuilt room, still in the phase.
+  for (const p of [ip, C.page]) await p.locator('#status', { hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
+  await C.page.locator('#phase-name', { hasText: 'Immediate response' }).waitFor();
+  // The draft was not in the log; the page noticed and saved it again.
+  await ip.waitForFunction(() => window.mockloop.room.staff?.myScorecard?.scores?.length === 1, null, { timeout: 10_000 });
+  const draft = await ip.evaluate(() => window.mockloop.room.staff.myScorecard);
+  assert.equal(draft.scores[0].evidence, 'Paused the rollout before asking who owned it.');
+  assert.equal(draft.scores[0].rating, 3);
+  assert.ok(!draft.submitted);
+  assert.equal(await dim.locator('textarea').inputValue(), 'Paused the rollout before asking who owned it.');
+  const unexpected = [...I.problems, ...C.problems].filter((p) => !/WebSocket connection to .* failed/.test(p));
+  assert.deepEqual(unexpected, []);
+});
