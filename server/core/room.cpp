@@ -82,9 +82,7 @@ v1::Level default_level(const v1::Scenario& s) {
 room::room(std::string id, std::shared_ptr<const v1::Scenario> scenario, room_settings settings, int64_t now_ms,
            v1::Level target_level)
     : id_(std::move(id)), scenario_(std::move(scenario)), settings_(settings) {
-  auto lobby = event(now_ms, "");
-  lobby.set_stage_entered(v1::ROOM_STAGE_LOBBY);
-  emit(std::move(lobby));
+  enter_stage(v1::ROOM_STAGE_LOBBY, now_ms, "");
   auto level = event(now_ms, "");
   level.set_target_level(target_level != v1::LEVEL_UNSPECIFIED && v1::Level_IsValid(target_level)
                              ? target_level
@@ -203,9 +201,7 @@ void room::release_expired(int64_t now, room_effects& fx) {
       auto forfeit = event(at, "");
       forfeit.set_forfeited(pid);
       emit(std::move(forfeit));
-      auto closed = event(at, "");
-      closed.set_stage_entered(v1::ROOM_STAGE_CLOSED);
-      emit(std::move(closed));
+      enter_stage(v1::ROOM_STAGE_CLOSED, at, "");
       fx.closed = fx.forfeited = true;
     }
   }
@@ -265,9 +261,7 @@ room_effects room::control(const participant& p, const v1::RoomControl& c, uint3
         return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "the interview has already started");
       if (!seat_taken(v1::ROLE_CANDIDATE))
         return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "waiting for a candidate to join");
-      auto e = event(now, p.id);
-      e.set_stage_entered(v1::ROOM_STAGE_BRIEFING);
-      emit(std::move(e));
+      enter_stage(v1::ROOM_STAGE_BRIEFING, now, p.id);
       return ack(request_id);
     }
     case v1::RoomControl::ACTION_PAUSE: {
@@ -316,9 +310,7 @@ room_effects room::control(const participant& p, const v1::RoomControl& c, uint3
         return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "a room closes from the lobby, scoring or the reveal");
       auto fx = ack(request_id);
       if (stage_ == v1::ROOM_STAGE_SCORING) reveal(now, p.id, fx);  // closing ends scoring: what was submitted counts
-      auto e = event(now, p.id);
-      e.set_stage_entered(v1::ROOM_STAGE_CLOSED);
-      emit(std::move(e));
+      enter_stage(v1::ROOM_STAGE_CLOSED, now, p.id);
       fx.closed = true;
       return fx;
     }
@@ -642,6 +634,12 @@ v1::RoomEvent room::event(int64_t at, const std::string& by) const {
 void room::emit(v1::RoomEvent e, const event_refs& refs) {
   [[maybe_unused]] const bool fits = apply(std::move(e), refs);
   assert(fits && "a live step logs only what fits the state it checked");
+}
+
+void room::enter_stage(v1::RoomStage stage, int64_t at, const std::string& by) {
+  auto e = event(at, by);
+  e.set_stage_entered(stage);
+  emit(std::move(e));
 }
 
 // Events that other events always follow (a skip, then the phase it

@@ -55,23 +55,18 @@ void room::start_phase(int index, int64_t at) {
 // first phase, the next one, or scoring.
 void room::end_current(int64_t at, room_effects& fx) {
   fx.state_changed = true;
-  const auto enter = [&](v1::RoomStage stage) {
-    auto e = event(at, "");
-    e.set_stage_entered(stage);
-    emit(std::move(e));
-  };
   const auto start = [&](int index) {
     auto e = event(at, "");
     e.set_phase_started(scenario_->phases(index).id());
     emit(std::move(e));
   };
   if (stage_ == v1::ROOM_STAGE_BRIEFING) {
-    enter(v1::ROOM_STAGE_INTERVIEW);
+    enter_stage(v1::ROOM_STAGE_INTERVIEW, at, "");
     start(0);
   } else if (phase_index_ + 1 < scenario_->phases_size()) {
     start(phase_index_ + 1);
   } else {
-    enter(v1::ROOM_STAGE_SCORING);
+    enter_stage(v1::ROOM_STAGE_SCORING, at, "");
   }
 }
 

@@ -210,6 +210,7 @@ class room {
   v1::RoomEvent event(int64_t at, const std::string& by) const;
   // Applies an event a live step has checked; it always fits.
   void emit(v1::RoomEvent e, const event_refs& refs = {});
+  void enter_stage(v1::RoomStage stage, int64_t at, const std::string& by);  // a stage_entered event
   void apply_recovered(int64_t down_since, int64_t at);
   void start_phase(int index, int64_t at);
   std::vector<std::string> staff_ids() const;
