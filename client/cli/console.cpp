@@ -416,6 +416,9 @@ void console::handle(const v1::ServerMessage& m, bool is_reply) {
     case v1::ServerMessage::kStaffRoomChange:
       on_staff_change(m.staff_room_change());
       break;
+    case v1::ServerMessage::kRoomChange:
+      on_room_change(m.room_change());
+      break;
     case v1::ServerMessage::kTick:
       if (m.tick().room_id() == room_id_) on_clock(m.tick().clock(), true);
       break;
@@ -721,8 +724,11 @@ outcome console::cmd_wait(const args& in) {
     return wait_until([&] { return committee_ && committee_->voted_size() >= wanted; }, "votes", timeout);
   }
   if (event == "state") {
-    // A staff member's private change updates their state too.
-    auto states = [&] { return arrivals_["room_state"] + arrivals_["staff_room_state"] + arrivals_["staff_room_change"]; };
+    // A change (public, or a staff member's private one) updates the state too.
+    auto states = [&] {
+      return arrivals_["room_state"] + arrivals_["staff_room_state"] + arrivals_["staff_room_change"] +
+             arrivals_["room_change"];
+    };
     const auto start = states();
     return wait_until([&] { return states() > start; }, "a room state", timeout);
   }

@@ -101,6 +101,7 @@ class console {
   void on_room(const v1::RoomState& r, const v1::StaffRoomState* staff);
   // A private change to our last staff view: printed as it comes, then applied.
   void on_staff_change(const v1::StaffRoomChange& c);
+  void on_room_change(const v1::RoomChange& c);
   void on_clock(const v1::RoomClock& c, bool from_tick);
   void on_debrief(const v1::CandidateDebrief& d);
   void on_committee(const v1::CommitteeState& s);

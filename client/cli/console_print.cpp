@@ -16,6 +16,7 @@
 #include "http_get.h"
 #include "mockloop/core/board.h"
 #include "mockloop/core/time_zone.h"
+#include "mockloop/room_change.h"
 #include "mockloop/staff_change.h"
 
 namespace mockloop::cli {
@@ -114,6 +115,20 @@ void console::on_staff_change(const v1::StaffRoomChange& c) {
       say("scoring: " + quoted(participant_name(id)) + " submitted (" + std::to_string(++submitted) + " of " +
           std::to_string(expected) + ")");
   apply_staff_change(*staff_, c);
+}
+
+// The clock moved or follow-ups were asked: the last view with the change,
+// printed as if it had come whole.
+void console::on_room_change(const v1::RoomChange& c) {
+  if (!room_ || c.room_id() != room_->room_id()) return;
+  if (staff_) {
+    auto next = *staff_;
+    apply_room_change(*next.mutable_room(), c);
+    return on_room(next.room(), &next);
+  }
+  auto next = *room_;
+  apply_room_change(next, c);
+  on_room(next, nullptr);
 }
 
 void console::on_room(const v1::RoomState& r, const v1::StaffRoomState* staff) {

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -605,6 +606,26 @@ int report(const options& o, const measurement& meas, const worker_results& all,
       "messages     window: in {:.0f}/s ({:.2f} MB/s), out {:.0f}/s ({:.3f} MB/s); whole run: in {}, out {}\n",
       all.win_msgs_in / window, all.win_bytes_in / window / 1e6, all.win_msgs_out / window,
       all.win_bytes_out / window / 1e6, all.msgs_in, all.msgs_out);
+  // What the bytes in are, biggest share first.
+  std::string types_json;
+  {
+    std::vector<size_t> fields;
+    for (size_t i = 0; i < worker_results::max_body_field; ++i)
+      if (all.win_type_msgs[i]) fields.push_back(i);
+    std::sort(fields.begin(), fields.end(),
+              [&](size_t a, size_t b) { return all.win_type_bytes[a] > all.win_type_bytes[b]; });
+    std::string row;
+    for (const auto i : fields) {
+      const auto* f = v1::ServerMessage::descriptor()->FindFieldByNumber(static_cast<int>(i));
+      const std::string name = f ? f->name() : fmt::format("field {}", i);
+      row += fmt::format("{}{} {:.0f}/s {:.2f} MB/s ({:.0f} B)", row.empty() ? "" : ", ", name,
+                         all.win_type_msgs[i] / window, all.win_type_bytes[i] / window / 1e6,
+                         double(all.win_type_bytes[i]) / double(all.win_type_msgs[i]));
+      types_json += fmt::format(R"({}{}:{{"msgs_per_s":{:.1f},"bytes_per_s":{:.0f}}})", types_json.empty() ? "" : ",",
+                                json_str(name), all.win_type_msgs[i] / window, all.win_type_bytes[i] / window);
+    }
+    if (!row.empty()) t += "             in by type: " + row + "\n";
+  }
   // Every connection in a room gets one tick a second while its clock runs.
   const double expected_ticks = o.mode == run_mode::idle ? 0 : double(all.open_at_window_start) * window;
   t += fmt::format(
@@ -678,7 +699,7 @@ int report(const options& o, const measurement& meas, const worker_results& all,
       R"({{"mode":"{}","server":"{}","server_command":[{}],"wire":"{}","connections":{},"rooms":{},"observers":{},)"
       R"("workers":{},"ramp_s":{:.3f},"settle_s":{:.3f},"window_s":{:.3f},"loadavg_start":{},"loadavg_window_end":{},)"
       R"("conns":{{"attempted":{},"upgraded":{},"welcomed":{},"failed":{},"open_window_start":{},"open_window_end":{},"dropped_in_window":{}}},)"
-      R"("window":{{"msgs_in_per_s":{:.1f},"msgs_out_per_s":{:.1f},"bytes_in_per_s":{:.0f},"bytes_out_per_s":{:.0f},"ticks":{},"ticks_per_s":{:.1f}}},)"
+      R"("window":{{"msgs_in_per_s":{:.1f},"msgs_out_per_s":{:.1f},"bytes_in_per_s":{:.0f},"bytes_out_per_s":{:.0f},"ticks":{},"ticks_per_s":{:.1f},"in_by_type":{{{}}}}},)"
       R"("totals":{{"msgs_in":{},"msgs_out":{},"bytes_in":{},"bytes_out":{},"ticks":{},"tick_bytes_mean":{:.1f}}},)"
       R"("rooms_detail":{{"started":{},"running":{},"debriefed":{},"completed":{},"failed":{},"unfinished":{}}},)"
       R"("actions":{{"follow_ups":{},"notes":{},"drafts":{},"markers":{},"submissions":{},"reveals":{}}},)"
@@ -691,7 +712,7 @@ int report(const options& o, const measurement& meas, const worker_results& all,
       json_str(meas.load_window_end), all.attempted, all.opened, all.welcomed, all.connect_failures,
       all.open_at_window_start, all.open_at_window_end, all.dropped_in_window, all.win_msgs_in / window,
       all.win_msgs_out / window, all.win_bytes_in / window, all.win_bytes_out / window, all.win_ticks,
-      all.win_ticks / window, all.msgs_in, all.msgs_out, all.bytes_in, all.bytes_out, all.ticks,
+      all.win_ticks / window, types_json, all.msgs_in, all.msgs_out, all.bytes_in, all.bytes_out, all.ticks,
       all.ticks ? double(all.tick_bytes) / double(all.ticks) : 0.0, all.rooms, all.rooms_running, all.rooms_debriefed,
       all.rooms_completed, all.rooms_failed, all.rooms_unfinished, all.follow_ups, all.notes, all.drafts, all.markers,
       all.submissions, all.reveals, hist_json(all.tick_window), hist_json(all.tick_all), hist_json(all.follow_up_rtt),

@@ -48,6 +48,10 @@ void worker_results::merge(const worker_results& o) {
   ticks += o.ticks;
   tick_bytes += o.tick_bytes;
   win_ticks += o.win_ticks;
+  for (size_t i = 0; i < max_body_field; ++i) {
+    win_type_msgs[i] += o.win_type_msgs[i];
+    win_type_bytes[i] += o.win_type_bytes[i];
+  }
   rooms += o.rooms;
   rooms_running += o.rooms_running;
   rooms_debriefed += o.rooms_debriefed;
@@ -151,6 +155,12 @@ class worker {
       res_.tick_window.record(latency_us);
       if (gap_us > 0) res_.tick_gap_excess.record(std::max<int64_t>(0, gap_us - 1'000'000));
     }
+  }
+  void record_type(int field, size_t bytes, steady::time_point at) {
+    const auto i = static_cast<size_t>(field);
+    if (i >= worker_results::max_body_field || !in_window(at)) return;
+    ++res_.win_type_msgs[i];
+    res_.win_type_bytes[i] += bytes;
   }
   // Logs the first few problems of this worker, counts all of them.
   template <class... Args>
@@ -291,6 +301,7 @@ class conn : public std::enable_shared_from_this<conn> {
       w_.complain("undecodable server message: {}", err->message);
       return do_read();
     }
+    w_.record_type(m.body_case(), bytes, now);
     if (m.has_tick()) {
       const int64_t sent = m.tick().sent_at_us();
       w_.record_tick(now_us - sent, last_tick_us_ ? sent - last_tick_us_ : 0, bytes, now);
@@ -559,6 +570,11 @@ class sim_room final : public conn_owner {
           if (!a.follow_up_id().empty()) asked_.insert(a.follow_up_id());
         submitted_ = static_cast<uint32_t>(s.submitted_by_size());
         return maybe_reveal();
+      }
+      if (m.has_room_change()) {
+        for (const auto& a : m.room_change().asked_added())
+          if (!a.follow_up_id().empty()) asked_.insert(a.follow_up_id());
+        return;
       }
       if (m.has_staff_room_change()) {
         // Each rater submits once, so every id a change names is new.

@@ -64,6 +64,11 @@ struct worker_results {
   uint64_t msgs_in = 0, msgs_out = 0, bytes_in = 0, bytes_out = 0;
   uint64_t win_msgs_in = 0, win_msgs_out = 0, win_bytes_in = 0, win_bytes_out = 0;
   uint64_t ticks = 0, tick_bytes = 0, win_ticks = 0;
+  // Received in the window, by ServerMessage body field number: where the
+  // bytes go once ticks are accounted for.
+  static constexpr size_t max_body_field = 128;
+  uint64_t win_type_msgs[max_body_field] = {};
+  uint64_t win_type_bytes[max_body_field] = {};
 
   // rooms and what was done in them
   uint64_t rooms = 0;

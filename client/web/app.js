@@ -321,7 +321,7 @@ function wirePushes(conn) {
     showBanner(`No partner found: ${m.reason || 'the ticket expired'}.`, { dismissable: true });
   }));
   conn.on('joined', live((j) => onJoined(j)));
-  for (const type of ['candidateBriefing', 'staffBriefing', 'roomState', 'staffRoomState', 'staffRoomChange', 'tick', 'candidateDebrief',
+  for (const type of ['candidateBriefing', 'staffBriefing', 'roomState', 'staffRoomState', 'staffRoomChange', 'roomChange', 'tick', 'candidateDebrief',
     'board', 'boardUpdate', 'callState', 'rtcSignal']) {
     conn.on(type, live((body) => {
       if (!room) {

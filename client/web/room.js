@@ -50,6 +50,14 @@ export function applyStaffChange(staff, change) {
   return next;
 }
 
+// The web page's copy of proto/room_change.cpp: version and clock replace
+// the view's, asked follow-ups are appended.
+export function applyRoomChange(state, change) {
+  const next = { ...state, version: change.version, clock: change.clock };
+  if (change.askedAdded?.length) next.asked = [...(state.asked ?? []), ...change.askedAdded];
+  return next;
+}
+
 export class RoomView {
   constructor(deps, ctx) {
     this.deps = deps;
@@ -169,6 +177,14 @@ export class RoomView {
         // submissions); a change never precedes the view it applies to.
         if (this.kind !== 'staff' || !this.staff || body.roomId !== this.state?.roomId) return;
         this.staff = applyStaffChange(this.staff, body);
+        return this.update();
+      case 'roomChange':
+        // The clock moved or follow-ups were asked: a change to the last
+        // whole view, for every role alike.
+        if (!this.state || body.roomId !== this.state.roomId) return;
+        this.deps.clock.sample(body.clock?.serverTimeMs);
+        this.state = applyRoomChange(this.state, body);
+        if (this.kind === 'staff' && this.staff) this.staff = { ...this.staff, room: this.state };
         return this.update();
       case 'tick':
         if (!this.state) return;

@@ -25,8 +25,8 @@ room_effects ack(uint32_t request_id) {
   return fx;
 }
 
-// An Ack for a change only some staff can see: the caller adds the
-// changes (change_for).
+// An Ack for a change only some staff can see, or one to the clock or
+// the follow-ups: the caller adds the changes (change_for, public_change).
 room_effects private_ack(uint32_t request_id) {
   auto fx = ack(request_id);
   fx.state_changed = false;
@@ -56,6 +56,12 @@ void merge(room_effects& into, room_effects&& from) {
   for (auto& r : from.replies) into.replies.push_back(std::move(r));
   for (auto& pid : from.need_briefing) into.need_briefing.push_back(std::move(pid));
   for (auto& c : from.staff_changes) into.staff_changes.push_back(std::move(c));
+  if (from.room_change) {
+    if (!into.room_change)
+      into.room_change = std::move(from.room_change);
+    else
+      for (auto& a : *from.room_change->mutable_asked_added()) *into.room_change->add_asked_added() = std::move(a);
+  }
   into.state_changed |= from.state_changed;
   into.closed |= from.closed;
   into.revealed |= from.revealed;
@@ -269,14 +275,18 @@ room_effects room::control(const participant& p, const v1::RoomControl& c, uint3
       auto e = event(now, p.id);
       e.set_paused(true);
       emit(std::move(e));
-      return ack(request_id);
+      auto fx = private_ack(request_id);
+      public_change(fx);
+      return fx;
     }
     case v1::RoomControl::ACTION_RESUME: {
       if (!timed || !paused_) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "the clock is not paused");
       auto e = event(now, p.id);
       e.set_paused(false);
       emit(std::move(e));
-      return ack(request_id);
+      auto fx = private_ack(request_id);
+      public_change(fx);
+      return fx;
     }
     case v1::RoomControl::ACTION_EXTEND: {
       if (!timed) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "no phase to extend");
@@ -286,11 +296,13 @@ room_effects room::control(const participant& p, const v1::RoomControl& c, uint3
       auto e = event(now, p.id);
       e.set_extended_seconds(c.seconds());
       emit(std::move(e));
-      return ack(request_id);
+      auto fx = private_ack(request_id);
+      public_change(fx);
+      return fx;
     }
     case v1::RoomControl::ACTION_SKIP: {
       if (!timed) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "no phase to skip");
-      auto fx = ack(request_id);
+      auto fx = private_ack(request_id);  // end_current() says what changed
       auto e = event(now, p.id);
       e.set_skipped_phase(current_phase_id());
       emit(std::move(e));
@@ -327,7 +339,7 @@ room_effects room::ask(const participant& p, const v1::AskFollowUp& a, uint32_t 
   if (asked_.size() >= settings_.max_asked)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "this room has asked all the follow-ups it may");
   if (a.what_case() == v1::AskFollowUp::kFreeText) {
-    auto fx = ack(request_id);
+    auto fx = private_ack(request_id);
     record_ask("", a.free_text(), false, now, p.id, fx);
     fire_due(now, fx);
     return fx;
@@ -337,7 +349,7 @@ room_effects room::ask(const participant& p, const v1::AskFollowUp& a, uint32_t 
   if (it == script.end()) return error(request_id, v1::ERROR_CODE_NOT_FOUND, "no follow-up '" + a.follow_up_id() + "'");
   if (asked_ids_.count(it->id()))
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "that follow-up was already asked");
-  auto fx = ack(request_id);
+  auto fx = private_ack(request_id);
   record_ask(it->id(), it->text(), false, now, p.id, fx);
   fire_due(now, fx);  // a chained follow-up may now be due
   return fx;

@@ -53,19 +53,23 @@ void room::start_phase(int index, int64_t at) {
 
 // Ends the briefing or the current phase at `at` and moves on: into the
 // first phase, the next one, or scoring.
+// From one phase to the next only the clock moves: a public change. A new
+// stage is whole views.
 void room::end_current(int64_t at, room_effects& fx) {
-  fx.state_changed = true;
   const auto start = [&](int index) {
     auto e = event(at, "");
     e.set_phase_started(scenario_->phases(index).id());
     emit(std::move(e));
   };
   if (stage_ == v1::ROOM_STAGE_BRIEFING) {
+    fx.state_changed = true;
     enter_stage(v1::ROOM_STAGE_INTERVIEW, at, "");
     start(0);
   } else if (phase_index_ + 1 < scenario_->phases_size()) {
+    public_change(fx);
     start(phase_index_ + 1);
   } else {
+    fx.state_changed = true;
     enter_stage(v1::ROOM_STAGE_SCORING, at, "");
   }
 }
@@ -146,8 +150,8 @@ void room::record_ask(const std::string& follow_up_id, const std::string& text, 
   a.set_asked_at_ms(now);
   a.set_phase_id(current_phase_id());
   a.set_by_script(by_script);
+  *public_change(fx).add_asked_added() = a;
   emit(std::move(e));
-  fx.state_changed = true;
 }
 
 v1::RoomClock room::clock(int64_t now) const {

@@ -8,11 +8,13 @@
 
 namespace mockloop {
 
+// One more for every logged change the candidate may see.
+uint64_t room::public_version() const { return 1 + events_.size() - private_events_; }
+
 v1::RoomState room::public_state(int64_t now) const {
   v1::RoomState s;
   s.set_room_id(id_);
-  // One more for every logged change the candidate may see.
-  s.set_version(1 + events_.size() - private_events_);
+  s.set_version(public_version());
   *s.mutable_clock() = clock(now);
   for (const auto& p : participants_) {
     auto* out = s.add_participants();
@@ -50,6 +52,19 @@ v1::StaffRoomChange& room::change_for(room_effects& fx, const std::string& parti
   auto& c = fx.staff_changes.emplace_back(participant_id, v1::StaffRoomChange{}).second;
   c.set_room_id(id_);
   return c;
+}
+
+v1::RoomChange& room::public_change(room_effects& fx) const {
+  if (!fx.room_change) {
+    fx.room_change.emplace();
+    fx.room_change->set_room_id(id_);
+  }
+  return *fx.room_change;
+}
+
+void room::stamp(v1::RoomChange& change, int64_t now_ms) const {
+  change.set_version(public_version());
+  *change.mutable_clock() = clock(now_ms);
 }
 
 void room::card_changed(room_effects& fx, const v1::Scorecard& card, const std::vector<std::string>& to) const {

@@ -614,6 +614,14 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
   // it, as the change itself: most of an interview's traffic is these, and
   // a whole view for each made the cost of a note grow with the interview.
   if (!everyone) {
+    // A move of the clock or an asked follow-up: one frame for the room.
+    if (fx.room_change) {
+      v1::ServerMessage m;
+      auto& change = *m.mutable_room_change();
+      change = *fx.room_change;
+      core_.stamp(change, now);
+      broadcast_all(m);
+    }
     for (const auto& [pid, change] : fx.staff_changes) {
       v1::ServerMessage m;
       *m.mutable_staff_room_change() = change;

@@ -8,6 +8,7 @@
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
+#include "mockloop/room_change.h"
 #include "mockloop/staff_change.h"
 #include "requests.h"
 
@@ -304,7 +305,10 @@ TEST_F(Room, InPhaseFollowUpFiresAtItsOffset) {
   room_.advance(t0 + 419 * s);
   EXPECT_TRUE(asked_ids(room_).empty());
   auto fx = room_.advance(t0 + 420 * s);
-  EXPECT_TRUE(fx.state_changed);
+  EXPECT_FALSE(fx.state_changed) << "a follow-up is a public change, not whole views";
+  ASSERT_TRUE(fx.room_change);
+  ASSERT_EQ(fx.room_change->asked_added_size(), 1);
+  EXPECT_EQ(fx.room_change->asked_added(0).follow_up_id(), "phase_q");
   ASSERT_EQ(asked_ids(room_), std::vector<std::string>{"phase_q"});
   const auto asked = room_.views(t0).candidate_view.asked(0);
   EXPECT_TRUE(asked.by_script());
@@ -339,7 +343,8 @@ TEST_F(Room, ChainedFollowUpsFireOnTheMoveInOrder) {
   room_.handle("iv", tick_marker("metric_named"), t0 + 70 * s);
   EXPECT_TRUE(asked_ids(room_).empty());
   auto fx = room_.handle("iv", tick_marker("proposes_meeting"), t0 + 80 * s);
-  EXPECT_TRUE(fx.state_changed);
+  ASSERT_TRUE(fx.room_change);
+  EXPECT_EQ(fx.room_change->asked_added_size(), 2) << "both, in one change";
   EXPECT_EQ(asked_ids(room_), (std::vector<std::string>{"say_no", "then"}));
   // Ticking again changes nothing and asks nothing twice.
   room_.handle("iv", tick_marker("proposes_meeting"), t0 + 81 * s);
@@ -628,10 +633,82 @@ TEST_F(Room, PrivateChangesReachOnlyTheStaffWhoCanSeeThem) {
   EXPECT_TRUE(fx.staff_changes.empty()) << "ticked already: nothing changed";
   fx = room_.handle("iv", tick_marker("proposes_meeting"), t0 + 64 * s);
   ASSERT_TRUE(acked(fx));
-  EXPECT_TRUE(fx.state_changed) << "the follow-up it fired is for the candidate too";
+  EXPECT_FALSE(fx.state_changed);
+  ASSERT_TRUE(fx.room_change) << "the follow-up it fired is for the candidate too";
+  EXPECT_EQ(changed_for(fx), (std::vector<std::string>{"iv", "ob", "co"})) << "the tick is still private";
   // "say_no", and "then" chained on it (metric_named is ticked): two public changes.
   EXPECT_EQ(asked_ids(room_), (std::vector<std::string>{"say_no", "then"}));
   EXPECT_EQ(room_.views(t0 + 64 * s).candidate_view.version(), version_before + 2);
+}
+
+// A public step's change, applied to every view it follows (the candidate's
+// and each staff member's room), gives the views the room would send whole
+// after it.
+void expect_public_change_gives_next_view(const room& r, int64_t at, const char* what,
+                                          const std::function<room_effects()>& step) {
+  const auto before = r.views(at);
+  const auto fx = step();
+  ASSERT_FALSE(fx.state_changed) << what;
+  ASSERT_TRUE(fx.room_change) << what;
+  auto change = *fx.room_change;
+  r.stamp(change, at);
+  const auto after = r.views(at);
+  EXPECT_GT(change.version(), before.candidate_view.version()) << what;
+  auto candidate = before.candidate_view;
+  EXPECT_TRUE(apply_room_change(candidate, change));
+  EXPECT_EQ(candidate.SerializeAsString(), after.candidate_view.SerializeAsString())
+      << what << ", the candidate's view:\n"
+      << candidate.DebugString() << "\nwanted:\n"
+      << after.candidate_view.DebugString();
+  ASSERT_EQ(before.staff_views.size(), after.staff_views.size());
+  for (size_t i = 0; i < before.staff_views.size(); ++i) {
+    auto view = before.staff_views[i].second;
+    EXPECT_TRUE(apply_room_change(*view.mutable_room(), change));
+    for (const auto& [id, c] : fx.staff_changes)
+      if (id == before.staff_views[i].first) EXPECT_TRUE(apply_staff_change(view, c));
+    EXPECT_EQ(view.SerializeAsString(), after.staff_views[i].second.SerializeAsString())
+        << what << ", " << before.staff_views[i].first << "'s view:\n"
+        << view.DebugString() << "\nwanted:\n"
+        << after.staff_views[i].second.DebugString();
+  }
+}
+
+TEST_F(Room, ClockMovesAndFollowUpsGoToEveryoneAsOneChange) {
+  seat_everyone();
+  room_.join("co", "Coco", v1::ROLE_COACH, 1, t0);
+  ASSERT_TRUE(acked(room_.handle("iv", control(v1::RoomControl::ACTION_START), t0)));
+  auto fx = room_.advance(t0 + 60 * s);
+  EXPECT_TRUE(fx.state_changed) << "the interview begins: a new stage is whole views";
+  room_.handle("ob", note("OBI-NOTE"), t0 + 61 * s);  // the views differ per rater
+  room_.handle("iv", scorecard(3, false, "IVY-DRAFT"), t0 + 62 * s);
+
+  int64_t at = t0 + 70 * s;
+  const auto check = [&](const char* what, const std::function<room_effects()>& step) {
+    expect_public_change_gives_next_view(room_, at, what, step);
+  };
+  check("a scripted follow-up asked", [&] { return room_.handle("iv", ask("manual"), at); });
+  at += 1 * s;
+  check("a free one", [&] { return room_.handle("iv", ask_free("Why that database?"), at); });
+  at += 1 * s;
+  check("a pause", [&] { return room_.handle("iv", control(v1::RoomControl::ACTION_PAUSE), at); });
+  at += 30 * s;
+  check("an extension while paused",
+        [&] { return room_.handle("iv", control(v1::RoomControl::ACTION_EXTEND, 60), at); });
+  at += 1 * s;
+  check("a resume", [&] { return room_.handle("iv", control(v1::RoomControl::ACTION_RESUME), at); });
+  at += 1 * s;
+  check("a tick that fires follow-ups", [&] { return room_.handle("iv", tick_marker("proposes_meeting"), at); });
+  at += 1 * s;
+  check("a skip to the next phase", [&] { return room_.handle("iv", control(v1::RoomControl::ACTION_SKIP), at); });
+  at += 60 * s;
+  check("a follow-up on the clock", [&] { return room_.advance(at); });
+  EXPECT_EQ(asked_ids(room_), (std::vector<std::string>{"manual", "", "say_no", "phase_q"}));
+  at += 1200 * s;
+  check("a phase ending on the clock", [&] { return room_.advance(at); });
+  EXPECT_EQ(clock(at).phase_id(), "wrap");
+
+  fx = room_.handle("iv", control(v1::RoomControl::ACTION_SKIP), at + 1 * s);
+  EXPECT_TRUE(fx.state_changed) << "the last phase ends: scoring is whole views";
 }
 
 class Scoring : public ::testing::Test {

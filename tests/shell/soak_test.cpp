@@ -187,6 +187,8 @@ struct member {
       conn.stage = room->clock().stage();
       for (const auto& a : room->asked()) asked.insert(a.text());
     }
+    if (m.has_room_change())
+      for (const auto& a : m.room_change().asked_added()) asked.insert(a.text());
     if (m.has_candidate_debrief()) {
       conn.debrief = true;
       conn.debrief_id = m.candidate_debrief().debrief_id();

@@ -17,6 +17,22 @@ inline bool accepted(const v1::ServerMessage& m) {
   return m.has_ack() || (m.request_id() != 0 && m.has_staff_room_change());
 }
 
+// The follow-ups a message shows as asked: all of a whole view's, or the
+// ones a RoomChange adds to the view before it.
+inline const google::protobuf::RepeatedPtrField<v1::AskedFollowUp>* asked_in(const v1::ServerMessage& m) {
+  if (m.has_room_state()) return &m.room_state().asked();
+  if (m.has_staff_room_state()) return &m.staff_room_state().room().asked();
+  if (m.has_room_change()) return &m.room_change().asked_added();
+  return nullptr;
+}
+
+inline bool shows_asked(const v1::ServerMessage& m, const std::string& text) {
+  if (const auto* asked = asked_in(m))
+    for (const auto& a : *asked)
+      if (a.text() == text) return true;
+  return false;
+}
+
 inline v1::ClientMessage ping(std::string payload = "hi") {
   v1::ClientMessage m;
   m.mutable_ping()->set_payload(std::move(payload));

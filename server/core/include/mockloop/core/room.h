@@ -59,6 +59,12 @@ struct room_effects {
   // anything happened. With state_changed whole views go out instead, and
   // these are dropped: the views hold them.
   std::vector<std::pair<std::string, v1::StaffRoomChange>> staff_changes;
+  // Without state_changed: the clock moved (a phase, a pause, an
+  // extension) or follow-ups were asked, and nothing else anyone sees.
+  // Everyone in the room gets this one change, its follow-ups filled here
+  // and its version and clock by room::stamp() when it is sent. Dropped,
+  // like staff_changes, when whole views go out.
+  std::optional<v1::RoomChange> room_change;
   bool closed = false;                     // the room reached CLOSED
   bool revealed = false;                   // scoring closed: write the debrief, tell the candidate
   bool forfeited = false;                  // peer mock ended because a seat was released (closed is set too)
@@ -175,6 +181,8 @@ class room {
   bool has_clock() const;
 
   room_views views(int64_t now_ms) const;
+  // A public change as of now: the room's version and clock.
+  void stamp(v1::RoomChange& change, int64_t now_ms) const;
   v1::CandidateBriefing candidate_briefing() const;
   v1::StaffBriefing staff_briefing() const;
   // The briefing for a participant's role: the type decides what it holds.
@@ -217,6 +225,8 @@ class room {
   std::vector<std::string> note_readers(const participant& author) const;
   // The change for participant_id in fx, begun if there is none yet.
   v1::StaffRoomChange& change_for(room_effects& fx, const std::string& participant_id) const;
+  // The public change in fx, begun if there is none yet.
+  v1::RoomChange& public_change(room_effects& fx) const;
   // A card as stored: the rater's own, and a live card for each coach in to.
   void card_changed(room_effects& fx, const v1::Scorecard& card, const std::vector<std::string>& to) const;
   // Every staff member is told when a card changed who the reveal waits for.
@@ -258,6 +268,7 @@ class room {
   const participant* find(const std::string& id) const;
   bool seat_taken(v1::Role role) const;
   v1::RoomState public_state(int64_t now) const;
+  uint64_t public_version() const;
 
   std::string id_;
   // A scenario reload never changes it; only the coach's next_round() does.
