@@ -30,10 +30,12 @@ void room::fold(int64_t at) {
   running_since_ = at;
 }
 
-std::string room::current_phase_id() const {
-  if (stage_ == v1::ROOM_STAGE_BRIEFING) return briefing_phase_id;
+// A reference, not a copy: due_at() asks for it per follow-up per step.
+const std::string& room::current_phase_id() const {
+  static const std::string briefing{briefing_phase_id}, none;
+  if (stage_ == v1::ROOM_STAGE_BRIEFING) return briefing;
   if (stage_ == v1::ROOM_STAGE_INTERVIEW && phase_index_ >= 0) return scenario_->phases(phase_index_).id();
-  return {};
+  return none;
 }
 
 // Starts phase `index` (-1: the briefing) at `at`, for a stage_entered or
@@ -121,6 +123,8 @@ std::optional<int64_t> room::next_wakeup_ms() const {
 
 void room::fire_due(int64_t now, room_effects& fx) {
   if (stage_ != v1::ROOM_STAGE_INTERVIEW) return;
+  // Every request runs this: with the script all asked, nothing can fire.
+  if (asked_ids_.size() >= static_cast<size_t>(scenario_->follow_ups_size())) return;
   // Asking one can make a chained one due, so go round until quiet.
   for (bool fired = true; fired;) {
     fired = false;

@@ -664,8 +664,11 @@ void expect_public_change_gives_next_view(const room& r, int64_t at, const char*
   for (size_t i = 0; i < before.staff_views.size(); ++i) {
     auto view = before.staff_views[i].second;
     EXPECT_TRUE(apply_room_change(*view.mutable_room(), change));
-    for (const auto& [id, c] : fx.staff_changes)
-      if (id == before.staff_views[i].first) EXPECT_TRUE(apply_staff_change(view, c));
+    for (const auto& [id, c] : fx.staff_changes) {
+      if (id == before.staff_views[i].first) {
+        EXPECT_TRUE(apply_staff_change(view, c));
+      }
+    }
     EXPECT_EQ(view.SerializeAsString(), after.staff_views[i].second.SerializeAsString())
         << what << ", " << before.staff_views[i].first << "'s view:\n"
         << view.DebugString() << "\nwanted:\n"

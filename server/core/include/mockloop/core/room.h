@@ -256,7 +256,7 @@ class room {
   void fold(int64_t at);  // moves running time into the *_used_ counters
   void end_current(int64_t at, room_effects& fx);
   v1::RoomClock clock(int64_t now) const;
-  std::string current_phase_id() const;
+  const std::string& current_phase_id() const;
 
   void fire_due(int64_t now, room_effects& fx);
   void release_expired(int64_t now, room_effects& fx);
