@@ -614,14 +614,6 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
   // it, as the change itself: most of an interview's traffic is these, and
   // a whole view for each made the cost of a note grow with the interview.
   if (!everyone) {
-    // A move of the clock or an asked follow-up: one frame for the room.
-    if (fx.room_change) {
-      v1::ServerMessage m;
-      auto& change = *m.mutable_room_change();
-      change = *fx.room_change;
-      core_.stamp(change, now);
-      broadcast_all(m);
-    }
     for (const auto& [pid, change] : fx.staff_changes) {
       v1::ServerMessage m;
       *m.mutable_staff_room_change() = change;
@@ -632,6 +624,16 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
       send_to(pid, m, requester);  // the author's other connections: a push
       m.set_request_id(fx.replies[0].request_id());
       emit(asker, m);
+    }
+    // A move of the clock or an asked follow-up: one frame for the room.
+    // After the private changes: a page redrawing on it must already hold
+    // the tick that fired the follow-up, or its checkbox would flick off.
+    if (fx.room_change) {
+      v1::ServerMessage m;
+      auto& change = *m.mutable_room_change();
+      change = *fx.room_change;
+      core_.stamp(change, now);
+      broadcast_all(m);
     }
   } else {
     auto views = core_.views(now);
