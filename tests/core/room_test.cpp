@@ -558,18 +558,16 @@ TEST_F(Room, RevealedSpeaksForThisRoundOnly) {
   EXPECT_EQ(room_.views(t0 + 3004 * s).staff_views.front().second.revealed_size(), 0);
 }
 
-// A private step's changes, each applied to the staff view it follows, give
-// the views the room would send whole after it.
-void expect_change_gives_next_view(const room& r, int64_t at, const char* what,
-                                   const std::function<room_effects()>& step) {
-  const auto before = r.views(at);
-  const auto fx = step();
-  ASSERT_FALSE(fx.state_changed) << what;
-  ASSERT_FALSE(fx.staff_changes.empty()) << what;
-  const auto after = r.views(at);
+// Each staff view before a step, with the step's public change (if any)
+// and its private change for that person applied, is the view after it.
+void expect_staff_views_follow(const room_views& before, const room_views& after, const room_effects& fx,
+                               const v1::RoomChange* change, const char* what) {
   ASSERT_EQ(before.staff_views.size(), after.staff_views.size());
   for (size_t i = 0; i < before.staff_views.size(); ++i) {
     auto view = before.staff_views[i].second;
+    if (change) {
+      EXPECT_TRUE(apply_room_change(*view.mutable_room(), *change));
+    }
     for (const auto& [id, c] : fx.staff_changes) {
       if (id == before.staff_views[i].first) {
         EXPECT_TRUE(apply_staff_change(view, c));
@@ -580,6 +578,17 @@ void expect_change_gives_next_view(const room& r, int64_t at, const char* what,
         << view.DebugString() << "\nwanted:\n"
         << after.staff_views[i].second.DebugString();
   }
+}
+
+// A private step's changes, each applied to the staff view it follows, give
+// the views the room would send whole after it.
+void expect_change_gives_next_view(const room& r, int64_t at, const char* what,
+                                   const std::function<room_effects()>& step) {
+  const auto before = r.views(at);
+  const auto fx = step();
+  ASSERT_FALSE(fx.state_changed) << what;
+  ASSERT_FALSE(fx.staff_changes.empty()) << what;
+  expect_staff_views_follow(before, r.views(at), fx, nullptr, what);
 }
 
 std::vector<std::string> changed_for(const room_effects& fx) {
@@ -660,20 +669,7 @@ void expect_public_change_gives_next_view(const room& r, int64_t at, const char*
       << what << ", the candidate's view:\n"
       << candidate.DebugString() << "\nwanted:\n"
       << after.candidate_view.DebugString();
-  ASSERT_EQ(before.staff_views.size(), after.staff_views.size());
-  for (size_t i = 0; i < before.staff_views.size(); ++i) {
-    auto view = before.staff_views[i].second;
-    EXPECT_TRUE(apply_room_change(*view.mutable_room(), change));
-    for (const auto& [id, c] : fx.staff_changes) {
-      if (id == before.staff_views[i].first) {
-        EXPECT_TRUE(apply_staff_change(view, c));
-      }
-    }
-    EXPECT_EQ(view.SerializeAsString(), after.staff_views[i].second.SerializeAsString())
-        << what << ", " << before.staff_views[i].first << "'s view:\n"
-        << view.DebugString() << "\nwanted:\n"
-        << after.staff_views[i].second.DebugString();
-  }
+  expect_staff_views_follow(before, after, fx, &change, what);
 }
 
 TEST_F(Room, ClockMovesAndFollowUpsGoToEveryoneAsOneChange) {
