@@ -255,6 +255,13 @@ room_effects room::handle(const std::string& participant_id, const v1::ClientMes
   return fx;
 }
 
+// An Ack for a move of the clock alone: everyone gets it as a RoomChange.
+room_effects room::public_ack(uint32_t request_id) const {
+  auto fx = private_ack(request_id);
+  public_change(fx);
+  return fx;
+}
+
 room_effects room::control(const participant& p, const v1::RoomControl& c, uint32_t request_id, int64_t now) {
   if (!runs_interview(p.role))
     return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED,
@@ -275,18 +282,14 @@ room_effects room::control(const participant& p, const v1::RoomControl& c, uint3
       auto e = event(now, p.id);
       e.set_paused(true);
       emit(std::move(e));
-      auto fx = private_ack(request_id);
-      public_change(fx);
-      return fx;
+      return public_ack(request_id);
     }
     case v1::RoomControl::ACTION_RESUME: {
       if (!timed || !paused_) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "the clock is not paused");
       auto e = event(now, p.id);
       e.set_paused(false);
       emit(std::move(e));
-      auto fx = private_ack(request_id);
-      public_change(fx);
-      return fx;
+      return public_ack(request_id);
     }
     case v1::RoomControl::ACTION_EXTEND: {
       if (!timed) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "no phase to extend");
@@ -296,9 +299,7 @@ room_effects room::control(const participant& p, const v1::RoomControl& c, uint3
       auto e = event(now, p.id);
       e.set_extended_seconds(c.seconds());
       emit(std::move(e));
-      auto fx = private_ack(request_id);
-      public_change(fx);
-      return fx;
+      return public_ack(request_id);
     }
     case v1::RoomControl::ACTION_SKIP: {
       if (!timed) return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "no phase to skip");

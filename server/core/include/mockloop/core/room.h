@@ -227,6 +227,7 @@ class room {
   v1::StaffRoomChange& change_for(room_effects& fx, const std::string& participant_id) const;
   // The public change in fx, begun if there is none yet.
   v1::RoomChange& public_change(room_effects& fx) const;
+  room_effects public_ack(uint32_t request_id) const;
   // A card as stored: the rater's own, and a live card for each coach in to.
   void card_changed(room_effects& fx, const v1::Scorecard& card, const std::vector<std::string>& to) const;
   // Every staff member is told when a card changed who the reveal waits for.
