@@ -27,9 +27,13 @@ class server_process {
     log_path_ = ::testing::TempDir() + "mockloop-server-" + std::to_string(::getpid()) + "-" +
                 std::to_string(counter_++) + ".log";
     args.insert(args.begin(), MOCKLOOP_SERVER_BINARY);
+    // Emptied here, before the fork: the name repeats once pids wrap, and
+    // wait_for_port() must never read an earlier run's "listening on" line
+    // while the child has yet to open the file (CI connected to a dead port).
+    const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) ADD_FAILURE() << "cannot create " << log_path_;
     pid_ = ::fork();
     if (pid_ == 0) {
-      const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
       ::chdir(MOCKLOOP_SOURCE_DIR);
@@ -39,6 +43,7 @@ class server_process {
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }
+    if (fd >= 0) ::close(fd);
   }
 
   ~server_process() {
@@ -46,6 +51,8 @@ class server_process {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
+    // Kept only when the test failed, for reading; otherwise /tmp fills up.
+    if (!::testing::Test::HasFailure()) ::unlink(log_path_.c_str());
   }
 
   std::string log() const {
