@@ -216,6 +216,10 @@ void room::release_expired(int64_t now, room_effects& fx) {
 // ---------------------------------------------------------------- requests
 
 room_effects room::handle(const std::string& participant_id, const v1::ClientMessage& m, int64_t now_ms) {
+  return handle(participant_id, v1::ClientMessage(m), now_ms);
+}
+
+room_effects room::handle(const std::string& participant_id, v1::ClientMessage&& m, int64_t now_ms) {
   const auto* p = find(participant_id);
   if (!p) return error(m.request_id(), v1::ERROR_CODE_FAILED_PRECONDITION, "not in this room");
   if (events_.size() >= settings_.max_events)
@@ -241,7 +245,7 @@ room_effects room::handle(const std::string& participant_id, const v1::ClientMes
       r = move_hot_seat(*p, m.move_hot_seat().participant_id(), m.request_id(), now_ms);
       break;
     case v1::ClientMessage::kSaveScorecard:
-      r = save_scorecard(*p, m.save_scorecard(), m.request_id(), now_ms);
+      r = save_scorecard(*p, std::move(*m.mutable_save_scorecard()), m.request_id(), now_ms);
       break;
     case v1::ClientMessage::kBoardOp:
       r = board_op(*p, m.board_op(), m.request_id(), now_ms);
@@ -520,7 +524,7 @@ std::vector<v1::Scorecard> room::submitted_cards() const {
   return out;
 }
 
-room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard& req, uint32_t request_id, int64_t now) {
+room_effects room::save_scorecard(const participant& p, v1::SaveScorecard req, uint32_t request_id, int64_t now) {
   if (!is_staff(p.role)) return error(request_id, v1::ERROR_CODE_PERMISSION_DENIED, "candidates do not score");
   if (stage_ == v1::ROOM_STAGE_REVEALED || stage_ == v1::ROOM_STAGE_CLOSED)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scoring has closed");
@@ -528,18 +532,23 @@ room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard&
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scorecards are kept during the interview and scoring");
   if (req.submit() && stage_ != v1::ROOM_STAGE_SCORING)
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "scorecards are submitted once the interview is over");
-  if (const auto it = cards_.find(p.id); it != cards_.end() && it->second.submitted())
+  const auto kept = cards_.find(p.id);
+  if (kept != cards_.end() && kept->second.submitted())
     return error(request_id, v1::ERROR_CODE_FAILED_PRECONDITION, "your scorecard is already submitted");
 
-  v1::Scorecard card = req.scorecard();
-  std::set<std::string> seen;
-  for (const auto& sc : card.scores()) {
-    const auto& dims = scenario_->rubric();
+  // The request's own card, not a copy: drafts are most of an interview's
+  // requests (docs/load.md).
+  v1::Scorecard card = std::move(*req.mutable_scorecard());
+  const auto& dims = scenario_->rubric();
+  const auto& scores = card.scores();
+  for (int i = 0; i < scores.size(); ++i) {
+    const auto& sc = scores[i];
     if (std::none_of(dims.begin(), dims.end(), [&](const auto& d) { return d.id() == sc.dimension_id(); }))
       return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "no rubric dimension '" + sc.dimension_id() + "'");
     if (sc.rating() > 4)
       return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "ratings are 1 to 4, or 0 for not observed");
-    if (!seen.insert(sc.dimension_id()).second)
+    if (std::any_of(scores.begin(), scores.begin() + i,
+                    [&](const auto& o) { return o.dimension_id() == sc.dimension_id(); }))
       return error(request_id, v1::ERROR_CODE_INVALID_ARGUMENT, "dimension '" + sc.dimension_id() + "' scored twice");
   }
   if (!v1::Recommendation_IsValid(card.recommendation()))
@@ -551,7 +560,7 @@ room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard&
   // The server's reading, never the client's; none for a rubric without
   // pass lines (a room stored before they existed).
   card.clear_at_level();
-  if (auto v = card_verdict(scenario_->rubric(), card, target_level_); v.dimensions_size() > 0)
+  if (auto v = card_verdict(dims, card, target_level_); v.dimensions_size() > 0)
     *card.mutable_at_level() = std::move(v);
   if (!req.submit()) {
     // A draft is the rater's working copy, replaced on every save and never
@@ -560,10 +569,17 @@ room_effects room::save_scorecard(const participant& p, const v1::SaveScorecard&
     card.set_submitted(false);
     card.set_submitted_ms(0);
     auto fx = private_ack(request_id);
-    card_changed(fx, card, note_readers(p));  // the coach watches drafts live
-    const auto expected = expected_raters();
-    cards_[p.id] = std::move(card);
-    expected_changed(fx, expected);
+    // Only a coach's first card changes whom the reveal waits for.
+    const bool first_coach_card = p.role == v1::ROLE_COACH && kept == cards_.end();
+    const auto expected = first_coach_card ? expected_raters() : std::vector<std::string>{};
+    // Copied into the kept card, reusing the last draft's allocations; the
+    // card itself goes to its readers.
+    if (kept != cards_.end())
+      kept->second.CopyFrom(card);
+    else
+      cards_.emplace(p.id, card);
+    card_changed(fx, std::move(card), note_readers(p));  // the coach watches drafts live
+    if (first_coach_card) expected_changed(fx, expected);
     return fx;
   }
   if (card.recommendation() == v1::RECOMMENDATION_UNSPECIFIED)

@@ -67,13 +67,15 @@ void room::stamp(v1::RoomChange& change, int64_t now_ms) const {
   *change.mutable_clock() = clock(now_ms);
 }
 
-void room::card_changed(room_effects& fx, const v1::Scorecard& card, const std::vector<std::string>& to) const {
+void room::card_changed(room_effects& fx, v1::Scorecard card, const std::vector<std::string>& to) const {
+  v1::Scorecard* rater_copy = nullptr;  // filled last, by moving the card in
   for (const auto& id : to) {
     const auto* x = find(id);
     if (!x) continue;
-    if (id == card.rater_id()) *change_for(fx, id).mutable_my_scorecard() = card;
     if (x->role == v1::ROLE_COACH) *change_for(fx, id).add_live_scorecards() = card;
+    if (id == card.rater_id()) rater_copy = change_for(fx, id).mutable_my_scorecard();
   }
+  if (rater_copy) *rater_copy = std::move(card);
 }
 
 void room::expected_changed(room_effects& fx, const std::vector<std::string>& before) const {

@@ -91,7 +91,7 @@ void room_host::start_recovered(int64_t down_since_ms) {
     for (const auto& p : views.candidate_view.participants()) self->held_[p.participant_id()] = p.participant_id();
     spdlog::info("[room {}] recovered: {} participants held, {} ms of downtime not counted", self->id_,
                  self->held_.size(), now - self->core_.events().back().recovered().down_since_ms());
-    self->apply(fx, {}, now);
+    self->apply(std::move(fx), {}, now);
   });
 }
 
@@ -107,7 +107,10 @@ void room_host::flush_writes() {
     due_writes_.clear();
     return release(durable_events_);
   }
-  std::vector<v1::RoomEvent> fresh(events.begin() + static_cast<std::ptrdiff_t>(durable_events_), events.end());
+  std::vector<store::encoded_event> fresh;
+  fresh.reserve(events.size() - durable_events_);
+  for (auto e = events.begin() + static_cast<std::ptrdiff_t>(durable_events_); e != events.end(); ++e)
+    fresh.push_back({e->seq(), e->at_ms(), e->SerializeAsString()});
   auto due = std::make_shared<due_writes>(std::exchange(due_writes_, {}));
   writing_ = true;
   // One write, all or nothing (the writer gives it a savepoint): a round's
@@ -217,7 +220,7 @@ void room_host::join(std::shared_ptr<member> s, std::string display_name, v1::Ro
     self->conns_[s->id()] = connection{s->id(), s, s->serial()};
     self->users_[s->id()] = user;
     spdlog::info("[room {}] {} joined", self->id_, s->id());
-    self->apply(fx, s->id(), now);
+    self->apply(std::move(fx), s->id(), now);
   });
 }
 
@@ -247,7 +250,7 @@ void room_host::attach(const std::shared_ptr<member>& s, const std::string& pid,
     emit(s, candidate_debrief_message());
   auto fx = core_.reconnect(pid, now);
   fx.state_changed = true;  // the new connection needs the state even if nobody else does
-  apply(fx, {}, now);
+  apply(std::move(fx), {}, now);
 }
 
 void room_host::resume(std::shared_ptr<member> s) {
@@ -312,7 +315,7 @@ bool room_host::has_connection(const std::string& pid) const {
 }
 
 void room_host::handle(std::shared_ptr<member> session, v1::ClientMessage m) {
-  net::post(strand_, [self = shared_from_this(), session = std::move(session), m = std::move(m)] {
+  net::post(strand_, [self = shared_from_this(), session = std::move(session), m = std::move(m)]() mutable {
     if (self->disposed_) return;
     switch (m.body_case()) {
       case v1::ClientMessage::kJoinCall:
@@ -327,14 +330,14 @@ void room_host::handle(std::shared_ptr<member> session, v1::ClientMessage m) {
     const auto* p = self->participant_of(sid);
     const auto pid = p ? *p : sid;  // not a member: the core refuses it
     const auto now = now_ms();
-    auto fx = self->core_.handle(pid, m, now);
+    auto fx = self->core_.handle(pid, std::move(m), now);
     if (fx.to_persist) self->save_submission(fx, pid, sid);
     if (!p) {
       // Not (or no longer) a member: the refusal goes to this session.
       for (const auto& r : fx.replies) session->deliver_from_room(r);
       return;
     }
-    self->apply(fx, sid, now);
+    self->apply(std::move(fx), sid, now);
   });
 }
 
@@ -455,7 +458,7 @@ void room_host::on_card_saved(const std::string& participant_id, const std::stri
     fx.replies.push_back(make_error(request_id, v1::ERROR_CODE_UNAVAILABLE,
                                     "your scorecard could not be saved; nothing was submitted, try again"));
   }
-  apply(fx, session_id, now);
+  apply(std::move(fx), session_id, now);
   finish_shutdown_if_idle();
 }
 
@@ -508,7 +511,7 @@ void room_host::next_round(std::shared_ptr<member> session, std::shared_ptr<cons
       for (const auto& r : fx.replies) session->deliver_from_room(r);
       return;
     }
-    self->apply(fx, sid, now);
+    self->apply(std::move(fx), sid, now);
   });
 }
 
@@ -568,7 +571,7 @@ v1::ServerMessage room_host::briefing_message(const std::string& pid) const {
   return m;
 }
 
-void room_host::apply(const room_effects& fx, const std::string& requester, int64_t now) {
+void room_host::apply(room_effects&& fx, const std::string& requester, int64_t now) {
   if (fx.revealed) write_debrief(now);
   flush_writes();
   const bool everyone = fx.state_changed || fx.revealed;
@@ -614,10 +617,11 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
   // it, as the change itself: most of an interview's traffic is these, and
   // a whole view for each made the cost of a note grow with the interview.
   if (!everyone) {
-    for (const auto& [pid, change] : fx.staff_changes) {
+    for (auto& [pid, change] : fx.staff_changes) {
       v1::ServerMessage m;
-      *m.mutable_staff_room_change() = change;
-      if (&change != answer) {
+      const bool answers = &change == answer;
+      *m.mutable_staff_room_change() = std::move(change);  // a draft's whole card: moved, not copied
+      if (!answers) {
         send_to(pid, m);
         continue;
       }
@@ -631,7 +635,7 @@ void room_host::apply(const room_effects& fx, const std::string& requester, int6
     if (fx.room_change) {
       v1::ServerMessage m;
       auto& change = *m.mutable_room_change();
-      change = *fx.room_change;
+      change = std::move(*fx.room_change);
       core_.stamp(change, now);
       broadcast_all(m);
     }
@@ -691,7 +695,7 @@ void room_host::on_timer(boost::system::error_code ec) {
   if (ec || disposed_) return;
   armed_ms_ = 0;  // that wait is over; apply() arms the next
   const auto now = now_ms();
-  const auto fx = core_.advance(now);
+  auto fx = core_.advance(now);
   if (now >= next_tick_ms_ && core_.has_clock()) {
     v1::ServerMessage m;
     *m.mutable_tick() = core_.tick(now);
@@ -704,7 +708,7 @@ void room_host::on_timer(boost::system::error_code ec) {
       if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
     while (next_tick_ms_ <= now) next_tick_ms_ += 1000;  // after a stall, one tick, not a burst
   }
-  apply(fx, {}, now);  // also reschedules
+  apply(std::move(fx), {}, now);  // also reschedules
 }
 
 void room_host::dispose_if_empty() {

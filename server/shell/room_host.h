@@ -79,7 +79,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void inspect(std::function<void(const room&)> fn);
 
  private:
-  void apply(const room_effects& fx, const std::string& requester, int64_t now);
+  void apply(room_effects&& fx, const std::string& requester, int64_t now);
   // To every connection of the participant but `skip_session` (one that
   // gets its own copy).
   void send_to(const std::string& participant_id, const v1::ServerMessage& m, const std::string& skip_session = {});

@@ -34,6 +34,15 @@ bool store::exec(const char* sql, std::string* error) {
   return false;
 }
 
+bool store::control(std::string_view sql) {
+  std::string unused;  // the caller reads sqlite3_errmsg through fail()
+  auto* s = prepared(sql, &unused);
+  if (!s) return false;
+  const int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE;
+}
+
 sqlite3_stmt* store::prepared(std::string_view sql, std::string* error) {
   if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;
@@ -48,7 +57,7 @@ sqlite3_stmt* store::prepared(std::string_view sql, std::string* error) {
 
 bool store::atomically(const std::function<bool(std::string*)>& writes, std::string* error) {
   std::lock_guard lock(mutex_);
-  transaction tx(db_);
+  transaction tx(*this);
   if (!tx.begin()) {
     *error = fail("begin");
     return false;

@@ -27,6 +27,10 @@ struct sqlite3_stmt;
 
 namespace mockloop {
 
+namespace sqlite {
+class transaction;
+}
+
 // Every method is safe to call from any thread. Failures are returned, never
 // thrown: writes return false with SQLite's message in *error; reads return
 // nothing (and log why) since callers can only treat that as "not found".
@@ -93,8 +97,15 @@ class store {
   // The room's events in seq order.
   std::vector<v1::RoomEvent> events(const std::string& room_id);
 
+  // An event serialised by its room, so the writer thread gets one string
+  // to store and free rather than a copy of the message to encode and tear down.
+  struct encoded_event {
+    uint64_t seq = 0;
+    int64_t at_ms = 0;
+    std::string bytes;  // v1::RoomEvent
+  };
   // Several events in one transaction: all stored, or none.
-  bool append_events(const std::string& room_id, std::span<const v1::RoomEvent> events, std::string* error);
+  bool append_events(const std::string& room_id, std::span<const encoded_event> events, std::string* error);
 
   // ---- Restart recovery (docs/rooms.md): what rebuilds a room besides its log.
 
@@ -168,6 +179,10 @@ class store {
   // text), prepared on first use. Null with *error set if it does not prepare.
   sqlite3_stmt* prepared(std::string_view sql, std::string* error);
   bool exec(const char* sql, std::string* error);
+  // A cached statement without results (BEGIN, SAVEPOINT, RELEASE), run
+  // once; false on an error, which sqlite3_errmsg then describes.
+  bool control(std::string_view sql);
+  friend class sqlite::transaction;
   std::string fail(std::string_view what) const;
   // One prepared statement run to completion with `bind` applied, under the lock held by the caller.
   template <typename Bind>

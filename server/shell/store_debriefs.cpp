@@ -131,7 +131,7 @@ bool store::save_debrief_hashed(const v1::DebriefRecord& record,
   auto* put_user = put_access ? prepared(upsert_debrief_user_sql, error) : nullptr;
   if (!put_user) return false;
 
-  transaction tx(db_);
+  transaction tx(*this);
   if (!tx.begin()) {
     *error = fail("save_debrief: begin");
     return false;

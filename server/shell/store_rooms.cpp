@@ -121,25 +121,20 @@ std::vector<v1::RoomEvent> store::events(const std::string& room_id) {
   return out;
 }
 
-bool store::append_events(const std::string& room_id, std::span<const v1::RoomEvent> events, std::string* error) {
+bool store::append_events(const std::string& room_id, std::span<const encoded_event> events, std::string* error) {
   if (events.empty()) return true;
   std::lock_guard lock(mutex_);
-  transaction tx(db_);
+  transaction tx(*this);
   if (!tx.begin()) {
     *error = fail("append_events: begin");
     return false;
   }
-  std::string blob;
   for (const auto& e : events) {
-    if (!e.SerializeToString(&blob)) {
-      *error = "append_events: cannot serialize an event";
-      return false;
-    }
     const bool ok = run(
         insert_event_sql, "append_events",
         [&](sqlite3_stmt* st) {
-          return bind_text(st, 1, room_id) && bind_int(st, 2, static_cast<int64_t>(e.seq())) &&
-                 bind_int(st, 3, e.at_ms()) && bind_blob(st, 4, blob.data(), blob.size());
+          return bind_text(st, 1, room_id) && bind_int(st, 2, static_cast<int64_t>(e.seq)) &&
+                 bind_int(st, 3, e.at_ms) && bind_blob(st, 4, e.bytes.data(), e.bytes.size());
         },
         error);
     if (!ok) return false;
@@ -159,7 +154,7 @@ bool store::create_room(const std::string& room_id, v1::SessionType type, int64_
     return false;
   }
   std::lock_guard lock(mutex_);
-  transaction tx(db_);
+  transaction tx(*this);
   if (!tx.begin()) {
     *error = fail("create_room: begin");
     return false;
@@ -215,7 +210,7 @@ bool store::save_round_scenario(const std::string& room_id, uint32_t round, cons
 
 bool store::close_room(const std::string& room_id, std::string* error) {
   std::lock_guard lock(mutex_);
-  transaction tx(db_);
+  transaction tx(*this);
   if (!tx.begin()) {
     *error = fail("close_room: begin");
     return false;
@@ -256,7 +251,7 @@ std::vector<store::room_row> store::claim_orphaned_rooms() {
   const auto dir = std::filesystem::path(dir_) / "instances";
   // Under the write lock: two servers starting together do not both take
   // the same rooms.
-  transaction tx(db_);
+  transaction tx(*this);
   if (!tx.begin()) {
     spdlog::warn("[store] claim_orphaned_rooms: {}", fail("begin"));
     return out;

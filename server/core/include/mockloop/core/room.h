@@ -146,6 +146,8 @@ class room {
   // participant. Permission and state are checked here; a refused request
   // changes nothing.
   room_effects handle(const std::string& participant_id, const v1::ClientMessage& m, int64_t now_ms);
+  // The same, taking what it keeps (a draft's card) from the request instead of copying it.
+  room_effects handle(const std::string& participant_id, v1::ClientMessage&& m, int64_t now_ms);
 
   // Group coaching, by the coach: the next round with the same people, on
   // `scenario` (null: the same one). Allowed from the lobby, scoring or
@@ -229,7 +231,7 @@ class room {
   v1::RoomChange& public_change(room_effects& fx) const;
   room_effects public_ack(uint32_t request_id) const;
   // A card as stored: the rater's own, and a live card for each coach in to.
-  void card_changed(room_effects& fx, const v1::Scorecard& card, const std::vector<std::string>& to) const;
+  void card_changed(room_effects& fx, v1::Scorecard card, const std::vector<std::string>& to) const;
   // Every staff member is told when a card changed who the reveal waits for.
   void expected_changed(room_effects& fx, const std::vector<std::string>& before) const;
 
@@ -238,7 +240,7 @@ class room {
   room_effects tick_marker(const participant& p, const std::string& marker_id, uint32_t request_id, int64_t now);
   room_effects add_note(const participant& p, const std::string& text, uint32_t request_id, int64_t now);
   room_effects move_hot_seat(const participant& p, const std::string& to, uint32_t request_id, int64_t now);
-  room_effects save_scorecard(const participant& p, const v1::SaveScorecard& s, uint32_t request_id, int64_t now);
+  room_effects save_scorecard(const participant& p, v1::SaveScorecard s, uint32_t request_id, int64_t now);
   room_effects board_op(const participant& p, const v1::BoardOp& op, uint32_t request_id, int64_t now);
   std::optional<std::string> why_not_draw(const participant& p) const;
   void reveal(int64_t now, const std::string& by, room_effects& fx);
