@@ -1,5 +1,7 @@
 #include "mockloop/core/protocol_session.h"
 
+#include <algorithm>
+#include <set>
 #include <vector>
 
 #include <google/protobuf/message.h>
@@ -8,6 +10,7 @@ namespace mockloop {
 namespace {
 
 std::optional<v1::Error> check_length(std::string_view field, const std::string& value, size_t max, bool required) {
+  if ((!required || !value.empty()) && value.size() <= max) return std::nullopt;  // every request: no Error built
   v1::Error e;
   e.set_field(std::string(field));
   if (required && value.empty()) {
@@ -35,6 +38,39 @@ std::optional<v1::Error> invalid(std::string_view field, std::string message) {
 // proto3 enums are open: a number this server has no name for decodes
 // fine (binary, or a number in JSON) and would reach the rooms as is.
 // Every enum field anywhere in the request must be one we know.
+// Message types with an enum field somewhere beneath them; check_enums
+// skips the others (a scorecard's scores, a board op's points), which are
+// most of what a request holds.
+bool holds_enums(const google::protobuf::Descriptor* d) {
+  using google::protobuf::FieldDescriptor;
+  static const auto with_enums = [] {
+    // Every type a request can hold, then those with an enum field, then
+    // those holding one of those, until nothing changes (cycles included).
+    std::vector<const google::protobuf::Descriptor*> types{v1::ClientMessage::descriptor()};
+    for (size_t i = 0; i < types.size(); ++i)
+      for (int j = 0; j < types[i]->field_count(); ++j)
+        if (const auto* t = types[i]->field(j)->message_type();
+            t && std::find(types.begin(), types.end(), t) == types.end())
+          types.push_back(t);
+    std::set<const google::protobuf::Descriptor*> yes;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const auto* t : types) {
+        if (yes.count(t)) continue;
+        for (int j = 0; j < t->field_count(); ++j) {
+          const auto* f = t->field(j);
+          if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM || (f->message_type() && yes.count(f->message_type()))) {
+            grew = yes.insert(t).second;
+            break;
+          }
+        }
+      }
+    }
+    return yes;
+  }();
+  return with_enums.count(d) > 0;
+}
+
 std::optional<v1::Error> check_enums(const google::protobuf::Message& m) {
   const auto* r = m.GetReflection();
   std::vector<const google::protobuf::FieldDescriptor*> fields;
@@ -53,7 +89,7 @@ std::optional<v1::Error> check_enums(const google::protobuf::Message& m) {
         const int v = f->is_repeated() ? r->GetRepeatedEnumValue(m, f, i) : r->GetEnumValue(m, f);
         if (!f->enum_type()->FindValueByNumber(v)) return bad();
       }
-    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && holds_enums(f->message_type())) {
       const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
       for (int i = 0; i < n; ++i)
         if (auto e = check_enums(f->is_repeated() ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f))) return e;

@@ -109,6 +109,28 @@ std::optional<int64_t> room::due_at(const v1::FollowUp& f) const {
   return std::nullopt;
 }
 
+// What the script waits for, worked out once per change to the log: every
+// request asks twice (fire_due, then next_wakeup_ms for the timer), and most
+// requests (drafts, notes) change nothing a follow-up's trigger reads. All
+// of that state changes only by applying events, so the log's length keys it.
+const room::script_wait& room::waiting_script() const {
+  if (script_wait_events_ == events_.size()) return script_wait_;
+  script_wait w;
+  for (const auto& f : scenario_->follow_ups()) {
+    if (asked_ids_.count(f.id())) continue;
+    if (f.has_on_move()) {
+      const auto& t = f.on_move();
+      w.move_ready |=
+          ticked_.count(t.marker_id()) && (t.after_follow_up().empty() || asked_ids_.count(t.after_follow_up()));
+    } else if (auto at = due_at(f)) {
+      w.next = w.next ? std::min(*w.next, *at) : *at;
+    }
+  }
+  script_wait_ = w;
+  script_wait_events_ = events_.size();
+  return script_wait_;
+}
+
 std::optional<int64_t> room::next_wakeup_ms() const {
   std::optional<int64_t> next;
   auto sooner = [&](int64_t t) { next = next ? std::min(*next, t) : t; };
@@ -116,8 +138,7 @@ std::optional<int64_t> room::next_wakeup_ms() const {
     if (!p.connected) sooner(p.release_at_ms);
   if (!running() || !has_clock()) return next;
   sooner(deadline());
-  for (const auto& f : scenario_->follow_ups())
-    if (auto due = due_at(f)) sooner(*due);
+  if (const auto due = waiting_script().next) sooner(*due);
   return next;
 }
 
@@ -127,6 +148,7 @@ void room::fire_due(int64_t now, room_effects& fx) {
   if (asked_ids_.size() >= static_cast<size_t>(scenario_->follow_ups_size())) return;
   // Asking one can make a chained one due, so go round until quiet.
   for (bool fired = true; fired;) {
+    if (const auto& w = waiting_script(); !w.move_ready && (!w.next || *w.next > now)) return;
     fired = false;
     for (const auto& f : scenario_->follow_ups()) {
       if (asked_ids_.count(f.id())) continue;

@@ -245,6 +245,33 @@ TEST_P(ProtocolSession, MyMocksRequestsAreCheckedBeforeTheStore) {
   EXPECT_TRUE(send(with(9, [&](auto& m) { rate(m)->set_usefulness(5); }), t0 + 10s).forward);
 }
 
+// An unknown enum number is refused however deep it sits: here inside a
+// repeated message inside a message of the scorecard (validate_request
+// walks only the types that can hold an enum, so this checks that walk).
+TEST(ValidateRequest, UnknownEnumNumbersAreFoundAtAnyDepth) {
+  v1::ClientMessage m;
+  auto* card = m.mutable_save_scorecard()->mutable_scorecard();
+  auto* score = card->add_scores();
+  score->set_dimension_id("scoping");
+  score->set_rating(3);
+  auto* dim = card->mutable_at_level()->add_dimensions();
+  dim->set_dimension_id("scoping");
+  dim->set_standing(v1::STANDING_MEETS);
+  EXPECT_FALSE(validate_request(m)) << "every enum known";
+
+  dim->set_standing(static_cast<v1::Standing>(99));
+  const auto e = validate_request(m);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code(), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(e->field(), "standing");
+
+  dim->set_standing(v1::STANDING_BELOW);
+  card->set_recommendation(static_cast<v1::Recommendation>(42));
+  const auto top = validate_request(m);
+  ASSERT_TRUE(top);
+  EXPECT_EQ(top->field(), "recommendation");
+}
+
 TEST_P(ProtocolSession, HelloDeadlineClosesOnlyBeforeHandshake) {
   auto why = session_.on_hello_deadline();
   ASSERT_TRUE(why);

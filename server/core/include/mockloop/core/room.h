@@ -265,6 +265,11 @@ class room {
   void release_expired(int64_t now, room_effects& fx);
   void begin_round(uint32_t round);
   std::optional<int64_t> due_at(const v1::FollowUp& f) const;
+  struct script_wait {
+    std::optional<int64_t> next;  // the soonest timed follow-up not yet asked
+    bool move_ready = false;      // a follow-up on a ticked marker is waiting
+  };
+  const script_wait& waiting_script() const;
   void record_ask(const std::string& follow_up_id, const std::string& text, bool by_script, int64_t now,
                   const std::string& by, room_effects& fx);
 
@@ -292,6 +297,9 @@ class room {
   std::vector<v1::AskedFollowUp> asked_;
   std::set<std::string> asked_ids_;
   std::set<std::string> ticked_;
+  // waiting_script()'s answer, for the log as long as this.
+  mutable script_wait script_wait_;
+  mutable size_t script_wait_events_ = SIZE_MAX;
   std::vector<v1::Note> notes_;
   size_t note_bytes_ = 0;
   std::map<std::string, v1::Scorecard> cards_;  // by rater id: drafts and submitted
