@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 #include <google/protobuf/message.h>
@@ -38,12 +39,16 @@ std::optional<v1::Error> invalid(std::string_view field, std::string message) {
 // proto3 enums are open: a number this server has no name for decodes
 // fine (binary, or a number in JSON) and would reach the rooms as is.
 // Every enum field anywhere in the request must be one we know.
-// Message types with an enum field somewhere beneath them; check_enums
-// skips the others (a scorecard's scores, a board op's points), which are
-// most of what a request holds.
-bool holds_enums(const google::protobuf::Descriptor* d) {
+//
+// For each message type a request can hold, the fields check_enums reads:
+// its enum fields and the message fields whose type holds an enum somewhere
+// beneath. A type with none is not in the map, and is never walked (a
+// scorecard's scores, a board op's points: most of what a request holds).
+using enum_fields =
+    std::unordered_map<const google::protobuf::Descriptor*, std::vector<const google::protobuf::FieldDescriptor*>>;
+const enum_fields& fields_with_enums() {
   using google::protobuf::FieldDescriptor;
-  static const auto with_enums = [] {
+  static const auto table = [] {
     // Every type a request can hold, then those with an enum field, then
     // those holding one of those, until nothing changes (cycles included).
     std::vector<const google::protobuf::Descriptor*> types{v1::ClientMessage::descriptor()};
@@ -52,45 +57,43 @@ bool holds_enums(const google::protobuf::Descriptor* d) {
         if (const auto* t = types[i]->field(j)->message_type();
             t && std::find(types.begin(), types.end(), t) == types.end())
           types.push_back(t);
-    std::set<const google::protobuf::Descriptor*> yes;
+    std::set<const google::protobuf::Descriptor*> holds;
+    const auto relevant = [&](const FieldDescriptor* f) {
+      return f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM || (f->message_type() && holds.count(f->message_type()));
+    };
     for (bool grew = true; grew;) {
       grew = false;
-      for (const auto* t : types) {
-        if (yes.count(t)) continue;
-        for (int j = 0; j < t->field_count(); ++j) {
-          const auto* f = t->field(j);
-          if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM || (f->message_type() && yes.count(f->message_type()))) {
-            grew = yes.insert(t).second;
-            break;
-          }
-        }
-      }
+      for (const auto* t : types)
+        for (int j = 0; j < t->field_count() && !holds.count(t); ++j)
+          if (relevant(t->field(j))) grew = holds.insert(t).second;
     }
-    return yes;
+    enum_fields out;
+    for (const auto* t : holds)
+      for (int j = 0; j < t->field_count(); ++j)
+        if (relevant(t->field(j))) out[t].push_back(t->field(j));
+    return out;
   }();
-  return with_enums.count(d) > 0;
+  return table;
 }
 
 std::optional<v1::Error> check_enums(const google::protobuf::Message& m) {
+  const auto& table = fields_with_enums();
+  const auto it = table.find(m.GetDescriptor());
+  if (it == table.end()) return std::nullopt;
   const auto* r = m.GetReflection();
-  std::vector<const google::protobuf::FieldDescriptor*> fields;
-  r->ListFields(m, &fields);
-  for (const auto* f : fields) {
-    auto bad = [&] {
-      v1::Error e;
-      e.set_code(v1::ERROR_CODE_INVALID_ARGUMENT);
-      e.set_field(f->json_name());
-      e.set_message(f->json_name() + ": not a value this server knows");
-      return e;
-    };
+  for (const auto* f : it->second) {
+    const int n = f->is_repeated() ? r->FieldSize(m, f) : r->HasField(m, f) ? 1 : 0;
     if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_ENUM) {
-      const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
       for (int i = 0; i < n; ++i) {
         const int v = f->is_repeated() ? r->GetRepeatedEnumValue(m, f, i) : r->GetEnumValue(m, f);
-        if (!f->enum_type()->FindValueByNumber(v)) return bad();
+        if (f->enum_type()->FindValueByNumber(v)) continue;
+        v1::Error e;
+        e.set_code(v1::ERROR_CODE_INVALID_ARGUMENT);
+        e.set_field(f->json_name());
+        e.set_message(f->json_name() + ": not a value this server knows");
+        return e;
       }
-    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && holds_enums(f->message_type())) {
-      const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
+    } else {
       for (int i = 0; i < n; ++i)
         if (auto e = check_enums(f->is_repeated() ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f))) return e;
     }
