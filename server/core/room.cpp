@@ -569,9 +569,7 @@ room_effects room::save_scorecard(const participant& p, v1::SaveScorecard req, u
     card.set_submitted(false);
     card.set_submitted_ms(0);
     auto fx = private_ack(request_id);
-    // Only a coach's first card changes whom the reveal waits for.
-    const bool first_coach_card = p.role == v1::ROLE_COACH && kept == cards_.end();
-    const auto expected = first_coach_card ? expected_raters() : std::vector<std::string>{};
+    const auto expected = expected_raters();
     // Copied into the kept card, reusing the last draft's allocations; the
     // card itself goes to its readers.
     if (kept != cards_.end())
@@ -579,7 +577,7 @@ room_effects room::save_scorecard(const participant& p, v1::SaveScorecard req, u
     else
       cards_.emplace(p.id, card);
     card_changed(fx, std::move(card), note_readers(p));  // the coach watches drafts live
-    if (first_coach_card) expected_changed(fx, expected);
+    expected_changed(fx, expected);
     return fx;
   }
   if (card.recommendation() == v1::RECOMMENDATION_UNSPECIFIED)

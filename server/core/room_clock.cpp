@@ -109,6 +109,13 @@ std::optional<int64_t> room::due_at(const v1::FollowUp& f) const {
   return std::nullopt;
 }
 
+// A follow-up on a move: its marker is ticked, and the one it follows (if
+// any) has been asked.
+bool room::move_due(const v1::FollowUp& f) const {
+  const auto& t = f.on_move();
+  return ticked_.count(t.marker_id()) && (t.after_follow_up().empty() || asked_ids_.count(t.after_follow_up()));
+}
+
 // What the script waits for, worked out once per change to the log: every
 // request asks twice (fire_due, then next_wakeup_ms for the timer), and most
 // requests (drafts, notes) change nothing a follow-up's trigger reads. All
@@ -119,9 +126,7 @@ const room::script_wait& room::waiting_script() const {
   for (const auto& f : scenario_->follow_ups()) {
     if (asked_ids_.count(f.id())) continue;
     if (f.has_on_move()) {
-      const auto& t = f.on_move();
-      w.move_ready |=
-          ticked_.count(t.marker_id()) && (t.after_follow_up().empty() || asked_ids_.count(t.after_follow_up()));
+      w.move_ready |= move_due(f);
     } else if (auto at = due_at(f)) {
       w.next = w.next ? std::min(*w.next, *at) : *at;
     }
@@ -154,8 +159,7 @@ void room::fire_due(int64_t now, room_effects& fx) {
       if (asked_ids_.count(f.id())) continue;
       bool due = false;
       if (f.has_on_move()) {
-        const auto& t = f.on_move();
-        due = ticked_.count(t.marker_id()) && (t.after_follow_up().empty() || asked_ids_.count(t.after_follow_up()));
+        due = move_due(f);
       } else if (auto at = due_at(f)) {
         due = *at <= now;
       }

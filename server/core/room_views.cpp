@@ -68,14 +68,21 @@ void room::stamp(v1::RoomChange& change, int64_t now_ms) const {
 }
 
 void room::card_changed(room_effects& fx, v1::Scorecard card, const std::vector<std::string>& to) const {
-  v1::Scorecard* rater_copy = nullptr;  // filled last, by moving the card in
+  bool to_rater = false;
   for (const auto& id : to) {
     const auto* x = find(id);
     if (!x) continue;
     if (x->role == v1::ROLE_COACH) *change_for(fx, id).add_live_scorecards() = card;
-    if (id == card.rater_id()) rater_copy = change_for(fx, id).mutable_my_scorecard();
+    if (id != card.rater_id()) continue;
+    // Made here, in the readers' order, and filled below: change_for() may
+    // grow fx.staff_changes, so nothing into it is held across the loop.
+    change_for(fx, id);
+    to_rater = true;
   }
-  if (rater_copy) *rater_copy = std::move(card);
+  if (to_rater) {
+    auto& change = change_for(fx, card.rater_id());
+    *change.mutable_my_scorecard() = std::move(card);  // the last use: moved, not copied
+  }
 }
 
 void room::expected_changed(room_effects& fx, const std::vector<std::string>& before) const {

@@ -265,6 +265,7 @@ class room {
   void release_expired(int64_t now, room_effects& fx);
   void begin_round(uint32_t round);
   std::optional<int64_t> due_at(const v1::FollowUp& f) const;
+  bool move_due(const v1::FollowUp& f) const;
   struct script_wait {
     std::optional<int64_t> next;  // the soonest timed follow-up not yet asked
     bool move_ready = false;      // a follow-up on a ticked marker is waiting
