@@ -420,7 +420,7 @@ void console::handle(const v1::ServerMessage& m, bool is_reply) {
       on_room_change(m.room_change());
       break;
     case v1::ServerMessage::kTick:
-      if (m.tick().room_id() == room_id_) on_clock(m.tick().clock());
+      if (m.tick().room_id() == room_id_) on_clock(m.tick().clock(), true);
       break;
     case v1::ServerMessage::kQueueStatus: {
       const auto& q = m.queue_status();

@@ -102,7 +102,7 @@ class console {
   // A private change to our last staff view: printed as it comes, then applied.
   void on_staff_change(const v1::StaffRoomChange& c);
   void on_room_change(const v1::RoomChange& c);
-  void on_clock(const v1::RoomClock& c);
+  void on_clock(const v1::RoomClock& c, bool from_tick);
   void on_debrief(const v1::CandidateDebrief& d);
   void on_committee(const v1::CommitteeState& s);
   void show_candidate_briefing(const v1::CandidateBriefing& b);

@@ -63,7 +63,7 @@ std::string console::dimension_name(const std::string& id) const {
   return id;
 }
 
-void console::on_clock(const v1::RoomClock& c) {
+void console::on_clock(const v1::RoomClock& c, bool from_tick) {
   const auto& prev = clock_;
   const bool new_stage = !prev || prev->stage() != c.stage();
   const bool new_phase = !prev || prev->phase_id() != c.phase_id();
@@ -88,9 +88,8 @@ void console::on_clock(const v1::RoomClock& c) {
   } else if ((!c.paused() && c.deadline_ms() > prev->deadline_ms() + 1500) ||
              (c.paused() && c.remaining_ms() > prev->remaining_ms() + 1500)) {
     say("clock: extended, " + clock_text(c.remaining_ms()) + " left");
-  } else if (!c.paused() && c.remaining_ms() > 0) {
-    // A line a minute in the log; the status line shows the seconds. From
-    // any clock: a change stands in for a tick (docs/protocol.md, "Ticks").
+  } else if (from_tick && !c.paused() && c.remaining_ms() > 0) {
+    // A line a minute in the log; the status line shows the seconds.
     const auto minutes = [](int64_t ms) { return (ms + 59'999) / 60'000; };
     if (minutes(c.remaining_ms()) < minutes(prev->remaining_ms()))
       say("clock: " + std::to_string(minutes(c.remaining_ms())) + " min left in " +
@@ -190,7 +189,7 @@ void console::on_room(const v1::RoomState& r, const v1::StaffRoomState* staff) {
           " of " + std::to_string(staff->expected_raters_size()) + ")");
   }
   // The stage after what led to it (the last card, then the reveal).
-  on_clock(r.clock());
+  on_clock(r.clock(), false);
   if (staff) {
     const v1::StaffRoomState* old = (!new_round && staff_) ? &*staff_ : nullptr;
     if ((!old || old->revealed_size() == 0) && staff->revealed_size() > 0) {

@@ -7,7 +7,6 @@
 #include <memory>
 #include <random>
 #include <set>
-#include <tuple>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
@@ -79,14 +78,6 @@ void worker_results::merge(const worker_results& o) {
 namespace {
 
 steady::time_point at_ns(int64_t ns) { return steady::time_point(std::chrono::nanoseconds(ns)); }
-
-// The clock a message carries to everyone in the room, if any.
-const v1::RoomClock* clock_of(const v1::ServerMessage& m) {
-  if (m.has_room_change()) return &m.room_change().clock();
-  if (m.has_room_state()) return &m.room_state().clock();
-  if (m.has_staff_room_state()) return &m.staff_room_state().room().clock();
-  return nullptr;
-}
 
 int64_t wall_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -315,15 +306,6 @@ class conn : public std::enable_shared_from_this<conn> {
       const int64_t sent = m.tick().sent_at_us();
       w_.record_tick(now_us - sent, last_tick_us_ ? sent - last_tick_us_ : 0, bytes, now);
       last_tick_us_ = sent;
-    } else if (const auto* clock = clock_of(m)) {
-      // A clock that starts its seconds afresh (a new stage or phase, a
-      // pause or resume) stands for that second's tick and the server's
-      // ticks follow it (docs/protocol.md, "Ticks"): the next gap runs from
-      // it.
-      const std::tuple beat{int(clock->stage()), clock->phase_index(), clock->paused()};
-      if (beat != beat_ && (clock->stage() == v1::ROOM_STAGE_BRIEFING || clock->stage() == v1::ROOM_STAGE_INTERVIEW))
-        last_tick_us_ = clock->server_time_ms() * 1000;
-      beat_ = beat;
     }
     if (m.has_error()) {
       const auto code = static_cast<size_t>(m.error().code());
@@ -428,7 +410,6 @@ class conn : public std::enable_shared_from_this<conn> {
   std::vector<pending_request> pending_;
   steady::time_point started_;
   int64_t last_tick_us_ = 0;  // sent_at_us of the previous tick
-  std::tuple<int, int, bool> beat_{0, -1, false};  // the last clock's stage, phase and pause
   uint32_t next_id_ = 1;
   bool open_ = false, writing_ = false, closing_ = false, gone_ = false, broken_ = false;
 };

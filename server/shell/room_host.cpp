@@ -638,12 +638,10 @@ void room_host::apply(room_effects&& fx, const std::string& requester, int64_t n
       change = std::move(*fx.room_change);
       core_.stamp(change, now);
       broadcast_all(m);
-      clock_sent(change.clock(), now);
     }
   } else {
     auto views = core_.views(now);
     if (fx.revealed) broadcast(candidate_debrief_message(), views.candidate_ids);
-    clock_sent(views.candidate_view.clock(), now);
     if (!views.candidate_ids.empty()) {
       v1::ServerMessage candidates;
       candidates.mutable_room_state()->Swap(&views.candidate_view);
@@ -688,21 +686,6 @@ void room_host::schedule(int64_t now) {
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_timer(ec); });
 }
 
-// Everyone is being sent the clock (a RoomChange or whole views). When it
-// starts its seconds afresh (a phase or the briefing begins, the clock
-// pauses or resumes) that counts as this second's tick, and the ticks
-// follow the new seconds from here: a countdown steps a second after a
-// skip instead of twice in a moment, a follow-up the script times from the
-// phase's start fires with a tick rather than just before one, and the
-// room sends a tick fewer (docs/protocol.md, "Ticks"). A follow-up asked
-// by hand leaves the beat alone.
-void room_host::clock_sent(const v1::RoomClock& c, int64_t now) {
-  const clock_beat beat{c.stage(), c.phase_index(), c.paused()};
-  if (beat == beat_) return;
-  beat_ = beat;
-  if (core_.has_clock()) next_tick_ms_ = now + 1000;
-}
-
 void room_host::disarm() {
   timer_.cancel();
   armed_ms_ = 0;
@@ -713,11 +696,7 @@ void room_host::on_timer(boost::system::error_code ec) {
   armed_ms_ = 0;  // that wait is over; apply() arms the next
   const auto now = now_ms();
   auto fx = core_.advance(now);
-  const bool tick_due = now >= next_tick_ms_ && core_.has_clock();
-  // A phase that ended or a follow-up that fired just now carries the
-  // clock to everyone in apply(): this second's tick would repeat it.
-  const bool clock_in_change = fx.room_change || fx.state_changed || fx.revealed;
-  if (tick_due && !clock_in_change) {
+  if (now >= next_tick_ms_ && core_.has_clock()) {
     v1::ServerMessage m;
     *m.mutable_tick() = core_.tick(now);
     // Wall clock, not the room clock: a load generator on this host compares
@@ -727,9 +706,8 @@ void room_host::on_timer(boost::system::error_code ec) {
     encoded_once frame(m);
     for (const auto& [sid, c] : conns_)
       if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
-  }
-  if (tick_due)
     while (next_tick_ms_ <= now) next_tick_ms_ += 1000;  // after a stall, one tick, not a burst
+  }
   apply(std::move(fx), {}, now);  // also reschedules
 }
 

@@ -83,7 +83,6 @@ class room_host : public std::enable_shared_from_this<room_host> {
   // To every connection of the participant but `skip_session` (one that
   // gets its own copy).
   void send_to(const std::string& participant_id, const v1::ServerMessage& m, const std::string& skip_session = {});
-  void clock_sent(const v1::RoomClock& c, int64_t now);
   void disarm();  // cancels the pending wait, so the next schedule() arms one
   void broadcast(const v1::ServerMessage& m, const std::vector<std::string>& participant_ids);
   void broadcast_all(const v1::ServerMessage& m);
@@ -134,14 +133,6 @@ class room_host : public std::enable_shared_from_this<room_host> {
   std::unordered_map<std::string, std::string> held_;   // dropped session id -> participant id
   boost::asio::steady_timer timer_;
   int64_t next_tick_ms_ = 0;
-  // What sets the ticks' beat: they restart a second after any of it moves.
-  struct clock_beat {
-    int stage = 0;
-    int phase_index = -1;
-    bool paused = false;
-    bool operator==(const clock_beat&) const = default;
-  };
-  clock_beat beat_;
   int64_t armed_ms_ = 0;  // when the pending wait ends (room clock), 0 if none
   bool disposed_ = false;
   std::function<void(bool)> on_closed_;
