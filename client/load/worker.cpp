@@ -337,8 +337,8 @@ class conn : public std::enable_shared_from_this<conn> {
             close();
           }
         } else {
-          // A private change answers its author's request: it is the change too.
-          if (m.has_staff_room_change()) owner_.on_push(*this, m);
+          // A change answers the request that made it: it is the change too.
+          if (m.has_staff_room_change() || m.has_room_change()) owner_.on_push(*this, m);
           owner_.on_reply(*this, what, m);
         }
       }

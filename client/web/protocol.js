@@ -265,9 +265,11 @@ export class Connection {
       if (error) pending.reject(error);
       else pending.resolve(msg);
     }
-    // A private change answers its author's request and is also the change
-    // itself (docs/protocol.md): the page applies it like any other.
-    if (!error && (!pending || type === 'staffRoomChange')) this.#emit(type, body, msg);
+    // A change answers the request that made it (a private change to its
+    // author, a clock move or an asked follow-up to whoever asked) and is
+    // also the change itself (docs/protocol.md): the page applies it like
+    // any other.
+    if (!error && (!pending || type === 'staffRoomChange' || type === 'roomChange')) this.#emit(type, body, msg);
   }
 
   #onClose(ws, ev) {

@@ -543,10 +543,11 @@ void room_host::send_to(const std::string& participant_id, const v1::ServerMessa
       if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
 }
 
-void room_host::broadcast_all(const v1::ServerMessage& m) {
+void room_host::broadcast_all(const v1::ServerMessage& m, const std::string& skip_session) {
   encoded_once frame(m);
   for (const auto& [sid, c] : conns_)
-    if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
+    if (sid != skip_session)
+      if (auto s = c.session.lock()) emit(s, frame.get(s->wire_encoding()));
 }
 
 void room_host::broadcast(const v1::ServerMessage& m, const std::vector<std::string>& participant_ids) {
@@ -587,10 +588,14 @@ void room_host::apply(room_effects&& fx, const std::string& requester, int64_t n
   // own change with the request id instead of an Ack and then the change.
   // Most of an interview's requests are these (docs/protocol.md).
   const v1::StaffRoomChange* answer = nullptr;
-  if (asker && !everyone && fx.replies.size() == 1 && fx.replies[0].has_ack())
+  const bool acked = asker && !everyone && fx.replies.size() == 1 && fx.replies[0].has_ack();
+  if (acked)
     for (const auto& [pid, change] : fx.staff_changes)
       if (pid == *asker_pid) answer = &change;
-  if (asker && !answer)
+  // Likewise a clock move or an asked follow-up with nothing private for
+  // the asker: its RoomChange, with the request id, is the answer.
+  const bool answer_public = acked && !answer && fx.room_change;
+  if (asker && !answer && !answer_public)
     for (const auto& r : fx.replies) emit(asker, r);
 
   for (const auto& pid : fx.need_briefing) send_to(pid, briefing_message(pid));
@@ -637,7 +642,13 @@ void room_host::apply(room_effects&& fx, const std::string& requester, int64_t n
       auto& change = *m.mutable_room_change();
       change = std::move(*fx.room_change);
       core_.stamp(change, now);
-      broadcast_all(m);
+      if (!answer_public) {
+        broadcast_all(m);
+      } else {
+        broadcast_all(m, requester);
+        m.set_request_id(fx.replies[0].request_id());
+        emit(asker, m);
+      }
     }
   } else {
     auto views = core_.views(now);

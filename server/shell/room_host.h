@@ -85,7 +85,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
   void send_to(const std::string& participant_id, const v1::ServerMessage& m, const std::string& skip_session = {});
   void disarm();  // cancels the pending wait, so the next schedule() arms one
   void broadcast(const v1::ServerMessage& m, const std::vector<std::string>& participant_ids);
-  void broadcast_all(const v1::ServerMessage& m);
+  void broadcast_all(const v1::ServerMessage& m, const std::string& skip_session = {});
   // The call's traffic (signals, who is in it) is not the room's record:
   // it goes out at once, never held behind the store (emit()).
   void handle_call(const std::shared_ptr<member>& s, const v1::ClientMessage& m);

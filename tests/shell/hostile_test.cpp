@@ -255,7 +255,7 @@ class Hostile : public ::testing::Test {
     const auto text = "Still with us? (" + when + ", " + std::to_string(++checks_) + ")";
     auto asked = iv_->request(ask_free(text));
     ASSERT_TRUE(asked) << when << ": " << asked.error().message;
-    EXPECT_TRUE(asked->has_ack()) << when << ": " << asked->DebugString();
+    EXPECT_TRUE(accepted(asked.value())) << when << ": " << asked->DebugString();
     auto seen = ca_->wait_for([&](const auto& m) { return shows_asked(m, text); }, 5s);
     EXPECT_TRUE(seen) << when << ": the candidate never saw the follow-up: " << seen.error().message;
     auto tick = ca_->wait_for([](const auto& m) { return m.has_tick(); }, 3s);
@@ -715,7 +715,7 @@ TEST_F(Hostile, OutOfOrderRequestsAreRefusedAndChangeNothing) {
                  "a marker from the candidate");
   const std::string after = "After the candidate's attempts";
   auto asked = iv_->request(ask_free(after));
-  ASSERT_TRUE(asked && asked->has_ack());
+  ASSERT_TRUE(asked && accepted(asked.value()));
   // Every follow-up the candidate was shown since the room started, up to
   // and with the interviewer's: a refused attempt would be among them.
   int by_hand = 0;

@@ -84,7 +84,7 @@ std::string play_round(test_server& server, v1::Scenario* scenario_out = nullptr
   EXPECT_TRUE(ca.request(join(code_for(created->room_created(), v1::ROLE_CANDIDATE)))->has_joined());
   EXPECT_TRUE(iv->request(control(v1::RoomControl::ACTION_START))->has_ack());
   for (int i = 0; i <= scenario.phases_size(); ++i)
-    EXPECT_TRUE(iv->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
+    EXPECT_TRUE(accepted(iv->request(control(v1::RoomControl::ACTION_SKIP)).value()));
   EXPECT_TRUE(iv->request(scorecard(scenario, 3, "IVY-EVIDENCE", true))->has_ack());
   // The only rater has submitted: the round reveals itself.
   auto debrief = ca.wait_for([](const auto& m) { return m.has_candidate_debrief(); });
@@ -195,7 +195,7 @@ TEST(MyMocks, AnObserversCardIsComparedWithTheCoachs) {
   ASSERT_TRUE(obs->request(join(code_for(created->room_created(), v1::ROLE_OBSERVER)))->has_joined());
   ASSERT_TRUE(coach->request(control(v1::RoomControl::ACTION_START))->has_ack());
   for (int i = 0; i <= scenario.phases_size(); ++i)
-    ASSERT_TRUE(coach->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
+    ASSERT_TRUE(accepted(coach->request(control(v1::RoomControl::ACTION_SKIP)).value()));
   auto coached = coach->request(scorecard(scenario, 2, "coach", true));  // sealed: the observer has not submitted
   ASSERT_TRUE(coached && coached->has_staff_room_change()) << coached->DebugString();
   auto observed = obs->request(scorecard(scenario, 3, "observer", true));

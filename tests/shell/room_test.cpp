@@ -161,18 +161,18 @@ TEST_P(Rooms, NothingStaffOnlyReachesTheCandidate) {
   ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_START))->has_ack());
   ASSERT_TRUE(iv->request(note("NOTE-FROM-INTERVIEWER: candidate hesitated"))->has_staff_room_change());
   ASSERT_TRUE(ob->request(note("NOTE-FROM-OBSERVER: good scoping"))->has_staff_room_change());
-  ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());  // end of briefing
-  ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_PAUSE))->has_ack());
-  ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_EXTEND, 60))->has_ack());
-  ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_RESUME))->has_ack());
-  ASSERT_TRUE(iv->request(ask(manual_id))->has_ack());
-  ASSERT_TRUE(iv->request(ask_free("Free-text question for the candidate"))->has_ack());
+  ASSERT_TRUE(accepted(iv->request(control(v1::RoomControl::ACTION_SKIP)).value()));  // end of briefing
+  ASSERT_TRUE(accepted(iv->request(control(v1::RoomControl::ACTION_PAUSE)).value()));
+  ASSERT_TRUE(accepted(iv->request(control(v1::RoomControl::ACTION_EXTEND, 60)).value()));
+  ASSERT_TRUE(accepted(iv->request(control(v1::RoomControl::ACTION_RESUME)).value()));
+  ASSERT_TRUE(accepted(iv->request(ask(manual_id)).value()));
+  ASSERT_TRUE(accepted(iv->request(ask_free("Free-text question for the candidate")).value()));
   // The tick is private: its author's change answers it; the follow-up it
   // fires goes to everyone as a RoomChange.
   auto ticked = iv->request(tick_marker(chained_marker));
   ASSERT_TRUE(ticked && ticked->has_staff_room_change()) << (ticked ? ticked->DebugString() : ticked.error().message);
   for (int i = 0; i < scenario->phases_size(); ++i)
-    ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_SKIP))->has_ack()) << i;
+    ASSERT_TRUE(accepted(iv->request(control(v1::RoomControl::ACTION_SKIP)).value())) << i;
 
   // The candidate saw the room reach scoring with the asked follow-ups.
   auto final_state = wait_state(ca, [](const v1::RoomState& s) {
@@ -345,6 +345,44 @@ TEST(RoomTimers, PhasesTicksAndScriptedFollowUpsRunOnTheServerClock) {
   EXPECT_GE(ticks, 3);
   EXPECT_TRUE(phases_ticked.count("briefing") && phases_ticked.count("one") && phases_ticked.count("two"));
   EXPECT_EQ(asked, (std::set<std::string>{"in_two", "at_one"}));
+}
+
+// A clock move or an asked follow-up answers its request with the room's
+// RoomChange carrying the request id: one frame to whoever asked, not an
+// Ack and then the change; everyone else gets the change as a push.
+TEST_P(Rooms, AClockMoveOrAFollowUpIsAnsweredByItsChange) {
+  auto iv = server_.connect(GetParam(), true, "Ivy");
+  auto ca = server_.connect(GetParam(), true, "Cal");
+  auto created = iv->request(create_room("pm-feature-mid-sprint"));
+  ASSERT_TRUE(created && created->has_room_created()) << (created ? created->DebugString() : created.error().message);
+  ASSERT_TRUE(ca->request(join(code_for(created->room_created(), v1::ROLE_CANDIDATE)))->has_joined());
+  ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_START))->has_ack());
+  ASSERT_TRUE(iv->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());  // into the interview: whole views
+
+  const std::string text = "And if they say no?";
+  auto asked = iv->request(ask_free(text));
+  ASSERT_TRUE(asked) << asked.error().message;
+  ASSERT_TRUE(asked->has_room_change()) << asked->DebugString();
+  EXPECT_NE(asked->request_id(), 0u);
+  EXPECT_TRUE(shows_asked(asked.value(), text));
+  auto paused = iv->request(control(v1::RoomControl::ACTION_PAUSE));
+  ASSERT_TRUE(paused && paused->has_room_change()) << (paused ? paused->DebugString() : paused.error().message);
+  EXPECT_TRUE(paused->room_change().clock().paused());
+
+  // Nothing more for the asker: what came before the ping's answer is queued.
+  ASSERT_TRUE(iv->request(ping()));
+  for (auto m = iv->receive(0ms); m; m = iv->receive(0ms)) {
+    EXPECT_FALSE(m->has_ack()) << m->DebugString();
+    EXPECT_FALSE(m->has_room_change()) << "the asker got the change twice: " << m->DebugString();
+  }
+  auto pushed = ca->wait_for([&](const auto& m) { return shows_asked(m, text); });
+  ASSERT_TRUE(pushed) << pushed.error().message;
+  EXPECT_EQ(pushed->request_id(), 0u);
+  EXPECT_TRUE(pushed->has_room_change());
+  auto pause_pushed =
+      ca->wait_for([](const auto& m) { return m.has_room_change() && m.room_change().clock().paused(); });
+  ASSERT_TRUE(pause_pushed) << pause_pushed.error().message;
+  EXPECT_EQ(pause_pushed->request_id(), 0u);
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ void play_to_scoring(test_server& server, played_room& r, v1::Level level = v1::
 
   ASSERT_TRUE(r.iv->request(control(v1::RoomControl::ACTION_START))->has_ack());
   for (int i = 0; i <= r.scenario.phases_size(); ++i)
-    ASSERT_TRUE(r.iv->request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
+    ASSERT_TRUE(accepted(r.iv->request(control(v1::RoomControl::ACTION_SKIP)).value()));
 }
 
 class Scoring : public ::testing::Test {
@@ -216,7 +216,8 @@ TEST(ScoringDurability, AnAcknowledgedScorecardSurvivesSigkill) {
   const auto scenario = brief->staff_briefing().scenario();
   ASSERT_TRUE(ca.request(join(code_for(created->room_created(), v1::ROLE_CANDIDATE)))->has_joined());
   ASSERT_TRUE(iv.request(control(v1::RoomControl::ACTION_START))->has_ack());
-  for (int i = 0; i <= scenario.phases_size(); ++i) ASSERT_TRUE(iv.request(control(v1::RoomControl::ACTION_SKIP))->has_ack());
+  for (int i = 0; i <= scenario.phases_size(); ++i)
+    ASSERT_TRUE(accepted(iv.request(control(v1::RoomControl::ACTION_SKIP)).value()));
 
   auto acked = iv.request(scorecard(scenario, 3, "DURABLE-EVIDENCE", true));
   ASSERT_TRUE(acked && acked->has_ack());

@@ -10,11 +10,12 @@
 
 namespace mockloop::testing {
 
-// A request the room took: an Ack, or for a note, a draft, a tick or a
-// sealed submission the author's own StaffRoomChange with the request id
-// (docs/protocol.md, "Rooms").
+// A request the room took: an Ack; for a note, a draft, a tick or a sealed
+// submission the author's own StaffRoomChange with the request id; for a
+// clock move or an asked follow-up the room's RoomChange with the request
+// id (docs/protocol.md, "Rooms").
 inline bool accepted(const v1::ServerMessage& m) {
-  return m.has_ack() || (m.request_id() != 0 && m.has_staff_room_change());
+  return m.has_ack() || (m.request_id() != 0 && (m.has_staff_room_change() || m.has_room_change()));
 }
 
 // The follow-ups a message shows as asked: all of a whole view's, or the
